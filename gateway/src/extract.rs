@@ -1,0 +1,123 @@
+//! Authentication at the edge, as extractors: [`Caller`] is a valid, unrevoked access token;
+//! [`VerifiedUser`] adds the user record (existing, active, email verified).
+use crate::{client::ClientInfo, error::ApiError, state::AppState};
+use astro_common::{
+    grpc::{CLIENT_IP, USER_AGENT},
+    tokens::{Claims, TokenKind},
+};
+use astro_proto::user::v1::{GetUserRequest, User};
+use axum::{
+    extract::FromRequestParts,
+    http::{StatusCode, header, request::Parts},
+};
+use tonic::{Code, metadata::MetadataValue};
+
+const INVALID: &str = "Could not validate credentials";
+
+/// The `Authorization: Bearer` token of a request, if it has one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// A caller with a valid, unrevoked access token.
+pub struct Caller {
+    pub claims: Claims,
+    pub token: String,
+    pub client: ClientInfo,
+}
+
+impl Caller {
+    pub fn user_id(&self) -> Result<i64, ApiError> {
+        self.claims
+            .user_id()
+            .map_err(|_| ApiError::Unauthorized(INVALID.into()))
+    }
+
+    /// A gRPC request carrying this caller's token and client info, for services to re-check.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = client_request(message, &self.client);
+        if let Ok(value) = MetadataValue::try_from(format!("Bearer {}", self.token)) {
+            request.metadata_mut().insert("authorization", value);
+        }
+        request
+    }
+}
+
+/// A gRPC request carrying the client's address and user agent.
+pub fn client_request<T>(message: T, client: &ClientInfo) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(ip) = MetadataValue::try_from(client.ip.to_string()) {
+        request.metadata_mut().insert(CLIENT_IP, ip);
+    }
+    if let Ok(agent) = MetadataValue::try_from(client.user_agent.as_str()) {
+        request.metadata_mut().insert(USER_AGENT, agent);
+    }
+    request
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts)
+            .ok_or_else(|| ApiError::Detail(StatusCode::FORBIDDEN, "Not authenticated".into()))?
+            .to_owned();
+        let claims = state
+            .keys
+            .verify(TokenKind::Access, &token)
+            .map_err(|_| ApiError::Unauthorized(INVALID.into()))?;
+        match state.revocations.is_revoked(&claims).await {
+            Ok(false) => {}
+            Ok(true) => return Err(ApiError::Unauthorized("Token has been invalidated".into())),
+            Err(err) => {
+                tracing::warn!(error = %err, "revocation store unavailable; refusing");
+                return Err(ApiError::Unavailable);
+            }
+        }
+        let client = ClientInfo::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        Ok(Caller {
+            claims,
+            token,
+            client,
+        })
+    }
+}
+
+/// A caller whose account exists, is active and has a verified email.
+pub struct VerifiedUser {
+    pub caller: Caller,
+    pub user: User,
+}
+
+impl FromRequestParts<AppState> for VerifiedUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let id = caller.user_id()?;
+        let user = match state.users.clone().get_user(GetUserRequest { id }).await {
+            Ok(response) => response.into_inner(),
+            Err(status) if status.code() == Code::NotFound => {
+                return Err(ApiError::Unauthorized(INVALID.into()));
+            }
+            Err(status) => return Err(status.into()),
+        };
+        if !user.is_active {
+            return Err(ApiError::Detail(
+                StatusCode::FORBIDDEN,
+                "Account is disabled".into(),
+            ));
+        }
+        if !user.is_verified {
+            return Err(ApiError::bad_request("Email not verified"));
+        }
+        Ok(VerifiedUser { caller, user })
+    }
+}

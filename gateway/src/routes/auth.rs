@@ -1,0 +1,225 @@
+//! `/api/auth`: registration, login, tokens, email verification and password reset.
+use crate::{
+    client::ClientInfo,
+    error::{ApiError, ApiResult},
+    extract::{bearer_token, client_request},
+    json::JsonBody,
+    models::*,
+    state::AppState,
+};
+use astro_proto::auth::v1 as pb;
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, Request, State},
+    http::{HeaderValue, header},
+    response::IntoResponse,
+    routing::post,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/register", post(register))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/refresh", post(refresh))
+        .route("/forgot-password", post(forgot_password))
+        .route("/reset-password", post(reset_password))
+        .route("/verify-email", post(verify_email))
+        .route("/resend-verification", post(resend_verification))
+}
+
+/// Token responses must never be cached by browsers or proxies.
+fn no_store(tokens: pb::TokenPair) -> impl IntoResponse {
+    (
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::PRAGMA, HeaderValue::from_static("no-cache")),
+        ],
+        Json(TokenResponse::from(tokens)),
+    )
+}
+
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn register(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<Json<MessageResponse>> {
+    let form = RegisterRequest::parse(&body)?;
+    let message = pb::RegisterRequest {
+        email: form.email,
+        username: form.username,
+        password: form.password,
+        first_name: form.first_name,
+        last_name: form.last_name,
+    };
+    state
+        .auth
+        .clone()
+        .register(client_request(message, &client))
+        .await?;
+    Ok(MessageResponse::new(
+        "User registered successfully. Please check your email for verification.",
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<impl IntoResponse> {
+    let form = LoginRequest::parse(&body)?;
+    let message = pb::LoginRequest {
+        email: form.email,
+        password: form.password,
+        client: Some(pb::ClientInfo {
+            ip: client.ip.to_string(),
+            user_agent: client.user_agent.clone(),
+        }),
+    };
+    let tokens = state
+        .auth
+        .clone()
+        .login(client_request(message, &client))
+        .await?
+        .into_inner();
+    Ok(no_store(tokens))
+}
+
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageResponse), (status = 401, body = ErrorResponse)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    request: Request,
+) -> ApiResult<Json<MessageResponse>> {
+    let (mut parts, body) = request.into_parts();
+    let Some(access_token) = bearer_token(&parts).map(str::to_owned) else {
+        return Err(ApiError::Unauthorized(
+            "Invalid authorization header".into(),
+        ));
+    };
+    let client = ClientInfo::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_else(|never| match never {});
+    // The body is optional; an unreadable one simply names no extra refresh token.
+    let refresh_token = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<LogoutRequest>(&bytes).ok())
+        .and_then(|body| body.refresh_token);
+    let message = pb::LogoutRequest {
+        access_token: Some(access_token),
+        refresh_token,
+    };
+    state
+        .auth
+        .clone()
+        .logout(client_request(message, &client))
+        .await?;
+    Ok(MessageResponse::new("Successfully logged out"))
+}
+
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<impl IntoResponse> {
+    let form = RefreshRequest::parse(&body)?;
+    let message = pb::RefreshRequest {
+        refresh_token: form.refresh_token,
+    };
+    let tokens = state
+        .auth
+        .clone()
+        .refresh(client_request(message, &client))
+        .await?
+        .into_inner();
+    Ok(no_store(tokens))
+}
+
+#[utoipa::path(post, path = "/api/auth/forgot-password", tag = "auth", request_body = EmailRequest,
+    responses((status = 200, body = MessageResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<Json<MessageResponse>> {
+    let form = EmailRequest::parse(&body)?;
+    state
+        .auth
+        .clone()
+        .forgot_password(client_request(
+            pb::EmailRequest { email: form.email },
+            &client,
+        ))
+        .await?;
+    Ok(MessageResponse::new(
+        "If an account with that email exists, you will receive password reset instructions.",
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<Json<MessageResponse>> {
+    let form = ResetPasswordRequest::parse(&body)?;
+    let message = pb::ResetPasswordRequest {
+        token: form.token,
+        new_password: form.new_password,
+    };
+    state
+        .auth
+        .clone()
+        .reset_password(client_request(message, &client))
+        .await?;
+    Ok(MessageResponse::new("Password reset successfully"))
+}
+
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", request_body = TokenRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<Json<MessageResponse>> {
+    let form = TokenRequest::parse(&body)?;
+    state
+        .auth
+        .clone()
+        .verify_email(client_request(
+            pb::TokenRequest { token: form.token },
+            &client,
+        ))
+        .await?;
+    Ok(MessageResponse::new("Email verified successfully"))
+}
+
+#[utoipa::path(post, path = "/api/auth/resend-verification", tag = "auth", request_body = EmailRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: JsonBody,
+) -> ApiResult<Json<MessageResponse>> {
+    let form = EmailRequest::parse(&body)?;
+    state
+        .auth
+        .clone()
+        .resend_verification(client_request(
+            pb::EmailRequest { email: form.email },
+            &client,
+        ))
+        .await?;
+    Ok(MessageResponse::new(
+        "If an unverified account with that email exists, verification email has been sent.",
+    ))
+}

@@ -1,0 +1,15 @@
+//! `admin-service`: the admin service as its own process.
+use astro_common::Settings;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    dotenvy::dotenv().ok();
+    astro_common::telemetry::init();
+    let settings = Settings::from_env()?;
+    let listener = tokio::net::TcpListener::bind(settings.grpc_addr).await?;
+    let app = admin_service::AdminApp::build(&settings).await?;
+    tracing::info!(addr = %settings.grpc_addr, "admin service listening");
+    app.serve(listener, astro_common::shutdown::on_signal())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! Registration, email verification, password reset and change, account deletion.
+use super::{Auth, hash_token};
+use crate::{error::AuthError, repo::Purpose};
+use astro_common::{input, password_policy, tokens::Claims};
+use astro_proto::{
+    notification::v1::EmailKind,
+    user::v1::{
+        CreateUserRequest, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest,
+        User,
+    },
+};
+use secrecy::{ExposeSecret, SecretString};
+use tonic::Code;
+
+const BAD_RESET: AuthError = AuthError::BadRequest("Invalid or expired reset token");
+
+pub struct Registration {
+    pub email: String,
+    pub username: String,
+    pub password: SecretString,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl Auth {
+    /// Creates the user (the user service's unique indexes settle concurrent duplicates) and
+    /// queues the verification email.
+    pub async fn register(&self, form: Registration) -> Result<i64, AuthError> {
+        let email = input::email(&form.email).map_err(|e| invalid("email", e))?;
+        let username = input::username(&form.username).map_err(|e| invalid("username", e))?;
+        let first_name = optional_name("first_name", form.first_name)?;
+        let last_name = optional_name("last_name", form.last_name)?;
+        let words = [
+            username.as_str(),
+            email.as_str(),
+            first_name.as_deref().unwrap_or(""),
+            last_name.as_deref().unwrap_or(""),
+        ];
+        check_policy("password", &form.password, &words)?;
+        let password_hash = self.hasher.hash(form.password).await?;
+        let created = self
+            .users
+            .clone()
+            .create_user(CreateUserRequest {
+                email,
+                username,
+                password_hash,
+                first_name,
+                last_name,
+                role: "user".into(),
+                is_verified: false,
+            })
+            .await;
+        let user = match created {
+            Ok(response) => response.into_inner(),
+            Err(status) if status.code() == Code::AlreadyExists => {
+                return Err(AuthError::BadRequest(if status.message() == "username" {
+                    "Username already taken"
+                } else {
+                    "Email already registered"
+                }));
+            }
+            Err(status) => return Err(AuthError::Downstream(status)),
+        };
+        self.send_one_time_token(&user, Purpose::VerifyEmail)
+            .await?;
+        Ok(user.id)
+    }
+
+    pub async fn verify_email(&self, token: &str) -> Result<(), AuthError> {
+        const BAD: AuthError = AuthError::BadRequest("Invalid or expired verification token");
+        let user_id = self
+            .repo
+            .consume_one_time_token(&hash_token(token), Purpose::VerifyEmail)
+            .await?
+            .ok_or(BAD)?;
+        match self
+            .users
+            .clone()
+            .mark_verified(GetUserRequest { id: user_id })
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(status) if status.code() == Code::NotFound => Err(BAD),
+            Err(status) => Err(AuthError::Downstream(status)),
+        }
+    }
+
+    /// Unknown emails get the same answer as known ones (no enumeration).
+    pub async fn resend_verification(&self, email: &str) -> Result<(), AuthError> {
+        let Some(user) = self.user_by_email(email).await? else {
+            return Ok(());
+        };
+        if user.is_verified {
+            return Err(AuthError::BadRequest("Email already verified"));
+        }
+        self.send_one_time_token(&user, Purpose::VerifyEmail).await
+    }
+
+    pub async fn forgot_password(&self, email: &str) -> Result<(), AuthError> {
+        match self.user_by_email(email).await? {
+            Some(user) if user.is_active => {
+                self.send_one_time_token(&user, Purpose::ResetPassword)
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets a new password from a reset token and revokes every session of the user.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: SecretString,
+    ) -> Result<(), AuthError> {
+        let hash = hash_token(token);
+        // Peek first so that a refused (weak) password does not burn the token.
+        let user_id = self
+            .repo
+            .peek_one_time_token(&hash, Purpose::ResetPassword)
+            .await?
+            .ok_or(BAD_RESET)?;
+        let user = self.user(user_id).await?.ok_or(BAD_RESET)?;
+        check_policy("new_password", &new_password, &user_words(&user))?;
+        let password_hash = self.hasher.hash(new_password).await?;
+        if self
+            .repo
+            .consume_one_time_token(&hash, Purpose::ResetPassword)
+            .await?
+            .is_none()
+        {
+            return Err(BAD_RESET);
+        }
+        self.set_password_hash(user_id, password_hash).await?;
+        self.revoke_sessions(user_id, None).await?;
+        self.queue_email(&user, EmailKind::PasswordChanged).await
+    }
+
+    /// Changes the caller's password; every other session of theirs is revoked.
+    pub async fn change_password(
+        &self,
+        caller: &Claims,
+        current: SecretString,
+        new: SecretString,
+    ) -> Result<(), AuthError> {
+        let user_id = caller
+            .user_id()
+            .map_err(|_| AuthError::Unauthenticated("Could not validate credentials"))?;
+        let credentials = self
+            .credentials(user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated("Could not validate credentials"))?;
+        let user = credentials.user.unwrap_or_default();
+        if !self
+            .hasher
+            .verify(current, Some(credentials.password_hash))
+            .await?
+        {
+            return Err(AuthError::BadRequest("Current password is incorrect"));
+        }
+        check_policy("new_password", &new, &user_words(&user))?;
+        let password_hash = self.hasher.hash(new).await?;
+        self.set_password_hash(user_id, password_hash).await?;
+        self.revoke_sessions(user_id, Some(&caller.sid)).await?;
+        self.queue_email(&user, EmailKind::PasswordChanged).await
+    }
+
+    /// Deletes the caller's account everywhere; only the "account deleted" notice stays queued.
+    pub async fn delete_account(
+        &self,
+        caller: &Claims,
+        password: Option<SecretString>,
+    ) -> Result<(), AuthError> {
+        let user_id = caller
+            .user_id()
+            .map_err(|_| AuthError::Unauthenticated("Could not validate credentials"))?;
+        let credentials = self
+            .credentials(user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated("Could not validate credentials"))?;
+        if let Some(password) = password {
+            if !self
+                .hasher
+                .verify(password, Some(credentials.password_hash))
+                .await?
+            {
+                return Err(AuthError::BadRequest("Password is incorrect"));
+            }
+        }
+        let user = credentials.user.unwrap_or_default();
+        self.revoke_sessions(user_id, None).await?;
+        match self
+            .users
+            .clone()
+            .delete_user(GetUserRequest { id: user_id })
+            .await
+        {
+            Ok(_) => {}
+            Err(status) if status.code() == Code::NotFound => {}
+            Err(status) => return Err(AuthError::Downstream(status)),
+        }
+        self.repo
+            .delete_user_data(user_id, &[EmailKind::AccountDeleted as i32])
+            .await?;
+        self.queue_email(&user, EmailKind::AccountDeleted).await
+    }
+
+    /// Revokes every session of a user at once (admin role change, disable, delete).
+    pub async fn revoke_all_sessions(&self, user_id: i64) -> Result<(), AuthError> {
+        self.revoke_sessions(user_id, None).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, AuthError> {
+        let Ok(email) = input::email(email) else {
+            return Ok(None);
+        };
+        match self
+            .users
+            .clone()
+            .get_credentials_by_email(GetCredentialsByEmailRequest { email })
+            .await
+        {
+            Ok(response) => Ok(response.into_inner().user),
+            Err(status) if status.code() == Code::NotFound => Ok(None),
+            Err(status) => Err(AuthError::Downstream(status)),
+        }
+    }
+
+    async fn set_password_hash(&self, id: i64, password_hash: String) -> Result<(), AuthError> {
+        self.users
+            .clone()
+            .set_password_hash(SetPasswordHashRequest { id, password_hash })
+            .await
+            .map(drop)
+            .map_err(AuthError::Downstream)
+    }
+}
+
+fn user_words(user: &User) -> [&str; 4] {
+    [
+        user.username.as_str(),
+        user.email.as_str(),
+        user.first_name.as_deref().unwrap_or(""),
+        user.last_name.as_deref().unwrap_or(""),
+    ]
+}
+
+fn check_policy(
+    field: &'static str,
+    password: &SecretString,
+    words: &[&str],
+) -> Result<(), AuthError> {
+    password_policy::check(password.expose_secret(), words)
+        .map_err(|reason| AuthError::WeakPassword { field, reason })
+}
+
+fn invalid(field: &'static str, err: input::InputError) -> AuthError {
+    AuthError::Invalid {
+        field,
+        message: err.to_string(),
+    }
+}
+
+fn optional_name(field: &'static str, value: Option<String>) -> Result<Option<String>, AuthError> {
+    match value {
+        None => Ok(None),
+        Some(raw) => input::name(&raw, input::MAX_FIELD).map_err(|e| invalid(field, e)),
+    }
+}

@@ -1,0 +1,164 @@
+//! Login, refresh rotation with reuse detection, and logout.
+use super::Auth;
+use crate::{
+    error::AuthError,
+    repo::{NewRefreshToken, NewSession, Rotation},
+};
+use astro_common::tokens::{Minted, TokenError, TokenKind};
+use astro_proto::{
+    auth::v1::TokenPair,
+    user::v1::{GetCredentialsByEmailRequest, GetUserRequest},
+};
+use secrecy::SecretString;
+use tonic::Code;
+
+const BAD_LOGIN: AuthError = AuthError::Unauthenticated("Incorrect email or password");
+const INVALID: AuthError = AuthError::Unauthenticated("Could not validate credentials");
+const REVOKED: AuthError = AuthError::Unauthenticated("Token has been invalidated");
+
+/// Who is logging in, as the edge saw it.
+pub struct Client<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl Auth {
+    /// Checks the password (against a dummy hash for unknown emails, so timing does not tell
+    /// which emails exist) and opens a new session.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: SecretString,
+        client: Client<'_>,
+    ) -> Result<TokenPair, AuthError> {
+        let credentials = match astro_common::input::email(email) {
+            Err(_) => None,
+            Ok(email) => match self
+                .users
+                .clone()
+                .get_credentials_by_email(GetCredentialsByEmailRequest { email })
+                .await
+            {
+                Ok(response) => Some(response.into_inner()),
+                Err(status) if status.code() == Code::NotFound => None,
+                Err(status) => return Err(AuthError::Downstream(status)),
+            },
+        };
+        let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+        let matches = self.hasher.verify(password, stored).await?;
+        let Some(user) = credentials.and_then(|c| c.user).filter(|_| matches) else {
+            return Err(BAD_LOGIN);
+        };
+        if !user.is_active {
+            return Err(AuthError::Forbidden("Account is disabled"));
+        }
+        let sid = uuid::Uuid::new_v4().simple().to_string();
+        let refresh = self.keys.mint(TokenKind::Refresh, user.id, &sid);
+        self.repo
+            .create_session(
+                NewSession {
+                    id: &sid,
+                    user_id: user.id,
+                    ip: client.ip,
+                    user_agent: client.user_agent,
+                },
+                refresh_row(&refresh, user.id),
+            )
+            .await?;
+        if let Err(status) = self
+            .users
+            .clone()
+            .record_login(GetUserRequest { id: user.id })
+            .await
+        {
+            // The login itself succeeded; a missed "last login" stamp must not undo it.
+            tracing::warn!(error = %status, "could not record last login");
+        }
+        Ok(self.pair(user.id, &sid, refresh))
+    }
+
+    /// Rotates a refresh token. Presenting one that was already used revokes its session.
+    pub async fn refresh(&self, token: &str) -> Result<TokenPair, AuthError> {
+        let claims = self
+            .keys
+            .verify(TokenKind::Refresh, token)
+            .map_err(|e| match e {
+                TokenError::WrongType => AuthError::Unauthenticated("Invalid token type"),
+                TokenError::Invalid => INVALID,
+            })?;
+        let user_id = claims.user_id().map_err(|_| INVALID)?;
+        let user = self
+            .user(user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated("User not found"))?;
+        if !user.is_active {
+            return Err(AuthError::Forbidden("Account is disabled"));
+        }
+        let next = self.keys.mint(TokenKind::Refresh, user_id, &claims.sid);
+        match self
+            .repo
+            .rotate_refresh(&claims.jti, refresh_row(&next, user_id))
+            .await?
+        {
+            Rotation::Rotated => Ok(self.pair(user_id, &claims.sid, next)),
+            Rotation::Reused { session_id } => {
+                tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
+                self.revoke_session(&session_id).await?;
+                Err(REVOKED)
+            }
+            Rotation::Rejected => Err(REVOKED),
+        }
+    }
+
+    /// Revokes the access token and its session (and the session of `refresh_token`, if it is
+    /// the same user's). An invalid or expired token has nothing to revoke: still success.
+    pub async fn logout(
+        &self,
+        access_token: Option<&str>,
+        refresh_token: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let Some(access) = access_token.and_then(|t| self.keys.verify(TokenKind::Access, t).ok())
+        else {
+            return Ok(());
+        };
+        self.revocations
+            .revoke_token(&access.jti, access.exp)
+            .await
+            .map_err(|_| AuthError::Unavailable)?;
+        self.revoke_session(&access.sid).await?;
+        if let Some(refresh) =
+            refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok())
+        {
+            if refresh.sub == access.sub && refresh.sid != access.sid {
+                self.revoke_session(&refresh.sid).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn revoke_session(&self, sid: &str) -> Result<(), AuthError> {
+        self.repo.revoke_session(sid).await?;
+        self.revocations
+            .revoke_session(sid, self.access_token_horizon())
+            .await
+            .map_err(|_| AuthError::Unavailable)
+    }
+
+    fn pair(&self, user_id: i64, sid: &str, refresh: Minted) -> TokenPair {
+        let access = self.keys.mint(TokenKind::Access, user_id, sid);
+        TokenPair {
+            access_token: access.token,
+            refresh_token: refresh.token,
+            expires_in: self.keys.access_ttl_secs(),
+        }
+    }
+}
+
+fn refresh_row(minted: &Minted, user_id: i64) -> NewRefreshToken<'_> {
+    NewRefreshToken {
+        jti: &minted.claims.jti,
+        session_id: &minted.claims.sid,
+        user_id,
+        expires_at: minted.claims.exp * 1_000_000,
+    }
+}

@@ -1,0 +1,129 @@
+//! Storage of sessions, refresh tokens, one-time tokens and the email outbox, behind a trait
+//! with one implementation per database (`sql.rs` writes the SQL once for both).
+mod sql;
+
+use async_trait::async_trait;
+pub use sql::{PgAuthRepo, SqliteAuthRepo};
+use std::sync::Arc;
+
+pub type RepoResult<T> = Result<T, sqlx::Error>;
+
+/// What a one-time token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub struct NewRefreshToken<'a> {
+    pub jti: &'a str,
+    pub session_id: &'a str,
+    pub user_id: i64,
+    pub expires_at: i64,
+}
+
+/// An email to hand to the notification service, written in the same transaction as the
+/// state change that causes it.
+pub struct OutboxEmail {
+    pub idempotency_key: String,
+    pub user_id: i64,
+    /// `notification.v1.EmailKind` value.
+    pub kind: i32,
+    pub recipient: String,
+    pub name: String,
+    pub token: String,
+}
+
+#[derive(Debug)]
+pub struct QueuedEmail {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub kind: i32,
+    pub recipient: String,
+    pub name: String,
+    pub token: String,
+    pub attempts: i32,
+}
+
+/// The result of presenting a refresh token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// Consumed; the new token is stored.
+    Rotated,
+    /// Already used: the caller revokes the session.
+    Reused { session_id: String },
+    /// Unknown, expired, or its session was revoked.
+    Rejected,
+}
+
+#[async_trait]
+pub trait AuthRepo: Send + Sync {
+    async fn create_session(
+        &self,
+        session: NewSession<'_>,
+        refresh: NewRefreshToken<'_>,
+    ) -> RepoResult<()>;
+    /// Atomically consumes `jti` and stores `next` in the same session; exactly one of two
+    /// concurrent presentations of one token wins.
+    async fn rotate_refresh(&self, jti: &str, next: NewRefreshToken<'_>) -> RepoResult<Rotation>;
+    /// Revokes one session and its refresh tokens.
+    async fn revoke_session(&self, session_id: &str) -> RepoResult<()>;
+    /// Revokes every live session of a user but `keep`; returns the revoked session ids.
+    async fn revoke_user_sessions(
+        &self,
+        user_id: i64,
+        keep: Option<&str>,
+    ) -> RepoResult<Vec<String>>;
+    /// Stores a new one-time token (by hash), invalidates the user's older ones of that
+    /// purpose, and queues its email, in one transaction.
+    async fn issue_one_time_token(
+        &self,
+        user_id: i64,
+        purpose: Purpose,
+        token_hash: &str,
+        expires_at: i64,
+        email: OutboxEmail,
+    ) -> RepoResult<()>;
+    /// The user a live token belongs to, without consuming it.
+    async fn peek_one_time_token(
+        &self,
+        token_hash: &str,
+        purpose: Purpose,
+    ) -> RepoResult<Option<i64>>;
+    /// Consumes a live token; `None` if unknown, used, expired or superseded.
+    async fn consume_one_time_token(
+        &self,
+        token_hash: &str,
+        purpose: Purpose,
+    ) -> RepoResult<Option<i64>>;
+    async fn enqueue_email(&self, email: OutboxEmail) -> RepoResult<()>;
+    async fn due_emails(&self, limit: i64) -> RepoResult<Vec<QueuedEmail>>;
+    async fn remove_email(&self, id: i64) -> RepoResult<()>;
+    async fn retry_email(&self, id: i64, next_attempt_at: i64) -> RepoResult<()>;
+    /// Removes everything of a deleted user; queued emails of the kinds in `keep_kinds` stay.
+    async fn delete_user_data(&self, user_id: i64, keep_kinds: &[i32]) -> RepoResult<()>;
+}
+
+/// The repository for the connected database.
+pub fn for_db(db: &astro_common::db::Db) -> Arc<dyn AuthRepo> {
+    match db {
+        astro_common::db::Db::Postgres(pool) => Arc::new(PgAuthRepo(pool.clone())),
+        astro_common::db::Db::Sqlite(pool) => Arc::new(SqliteAuthRepo(pool.clone())),
+    }
+}

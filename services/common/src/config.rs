@@ -1,0 +1,350 @@
+//! Configuration as plain data, parsed once from the environment (names as the original's
+//! `.env`). Tests build it as a struct literal or with [`Settings::from_lookup`].
+use secrecy::{ExposeSecret, SecretString};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The development secret used when none is configured; refused in production.
+pub const DEFAULT_JWT_SECRET: &str = "your-secret-key-change-in-production";
+const DEFAULT_JWT_REFRESH_SECRET: &str = "your-refresh-secret-key-change-in-production";
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} has an invalid value: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("refusing to start in production: {0}")]
+    Insecure(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub environment: String,
+    pub database_url: String,
+    pub jwt: JwtSettings,
+    pub redis_url: Option<String>,
+    pub mail: MailSettings,
+    pub frontend_url: String,
+    pub base_url: String,
+    pub limits: RateLimitSettings,
+    pub cors_origins: Vec<String>,
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    pub services: ServiceUrls,
+    pub hashing: HashingSettings,
+    pub initial_admin: Option<InitialAdmin>,
+    pub avatar_dir: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    pub secret: SecretString,
+    pub refresh_secret: SecretString,
+    /// One of HS256, HS384, HS512: the only algorithm tokens are accepted with.
+    pub algorithm: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub issuer: String,
+    pub audience: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    pub smtp: Option<SmtpSettings>,
+    pub from_email: String,
+    /// Where `.eml` files go when no SMTP host is configured.
+    pub mail_dir: PathBuf,
+    /// How often queued mail is looked at when nothing wakes the dispatcher earlier.
+    pub poll_interval: Duration,
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt (with jitter).
+    pub retry_base: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct RateLimitSettings {
+    pub per_minute: u32,
+    pub login_per_15min: u32,
+    pub password_reset_per_hour: u32,
+    pub login_failures_per_account_15min: u32,
+    pub trusted_proxies: Vec<String>,
+}
+
+/// Where each process finds the others (gRPC endpoints such as `http://auth:50051`).
+#[derive(Clone, Debug)]
+pub struct ServiceUrls {
+    pub auth: String,
+    pub user: String,
+    pub admin: String,
+    pub notification: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct HashingSettings {
+    /// argon2id memory cost in KiB (OWASP: 19456).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// How many hashes may run at once; more requests queue.
+    pub concurrency: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct InitialAdmin {
+    pub email: String,
+    pub username: String,
+    pub password: SecretString,
+}
+
+impl Settings {
+    /// Reads the process environment (call `dotenvy::dotenv()` first to honour `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any name → value lookup; unset names take their defaults.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let environment = get("ENVIRONMENT").unwrap_or_else(|| "development".into());
+        let jwt = JwtSettings {
+            secret: get("JWT_SECRET")
+                .unwrap_or_else(|| DEFAULT_JWT_SECRET.into())
+                .into(),
+            refresh_secret: get("JWT_REFRESH_SECRET")
+                .unwrap_or_else(|| DEFAULT_JWT_REFRESH_SECRET.into())
+                .into(),
+            algorithm: get("JWT_ALGORITHM").unwrap_or_else(|| "HS256".into()),
+            access_ttl: Duration::from_secs(60 * parse(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 15)?),
+            refresh_ttl: Duration::from_secs(86_400 * parse(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 7)?),
+            issuer: get("JWT_ISSUER").unwrap_or_else(|| "astro-auth".into()),
+            audience: get("JWT_AUDIENCE").unwrap_or_else(|| "astro-auth".into()),
+        };
+        let smtp = match get("SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let port: u16 = parse(&get, "SMTP_PORT", 587)?;
+                let tls = match get("SMTP_TLS").as_deref() {
+                    None => SmtpTls::default_for_port(port),
+                    Some("starttls") => SmtpTls::StartTls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => return Err(invalid("SMTP_TLS", other)),
+                };
+                Some(SmtpSettings {
+                    host,
+                    port,
+                    tls,
+                    user: get("SMTP_USER"),
+                    password: get("SMTP_PASSWORD").map(SecretString::from),
+                })
+            }
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let settings = Settings {
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://./data/astro-auth.db".into()),
+            jwt,
+            redis_url: get("REDIS_URL"),
+            mail: MailSettings {
+                smtp,
+                from_email: get("FROM_EMAIL").unwrap_or_else(|| "noreply@astro-auth.local".into()),
+                mail_dir: get("MAIL_DIR")
+                    .unwrap_or_else(|| "./data/mail".into())
+                    .into(),
+                poll_interval: Duration::from_millis(parse(&get, "MAIL_POLL_INTERVAL_MS", 1000)?),
+                max_attempts: parse(&get, "MAIL_MAX_ATTEMPTS", 8)?,
+                retry_base: Duration::from_millis(parse(&get, "MAIL_RETRY_BASE_MS", 2000)?),
+            },
+            frontend_url: get("FRONTEND_URL").unwrap_or_else(|| "http://localhost:3000".into()),
+            base_url: get("BASE_URL").unwrap_or_else(|| "http://localhost:8000".into()),
+            limits: RateLimitSettings {
+                per_minute: parse(&get, "RATE_LIMIT_PER_MINUTE", 100)?,
+                login_per_15min: parse(&get, "LOGIN_RATE_LIMIT_PER_15MIN", 5)?,
+                password_reset_per_hour: parse(&get, "PASSWORD_RESET_RATE_LIMIT_PER_HOUR", 3)?,
+                login_failures_per_account_15min: parse(
+                    &get,
+                    "LOGIN_FAILURES_PER_ACCOUNT_15MIN",
+                    10,
+                )?,
+                trusted_proxies: list(get("TRUSTED_PROXIES")),
+            },
+            cors_origins: list(get("CORS_ORIGINS")),
+            http_addr: socket_addr(
+                &get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
+                parse(&get, "PORT", 8000)?,
+            )?,
+            grpc_addr: get("GRPC_ADDR")
+                .unwrap_or_else(|| "0.0.0.0:50051".into())
+                .parse()
+                .map_err(|e| invalid("GRPC_ADDR", e))?,
+            services: ServiceUrls {
+                auth: get("AUTH_SERVICE_URL").unwrap_or_else(|| "http://127.0.0.1:50051".into()),
+                user: get("USER_SERVICE_URL").unwrap_or_else(|| "http://127.0.0.1:50052".into()),
+                admin: get("ADMIN_SERVICE_URL").unwrap_or_else(|| "http://127.0.0.1:50053".into()),
+                notification: get("NOTIFICATION_SERVICE_URL")
+                    .unwrap_or_else(|| "http://127.0.0.1:50054".into()),
+            },
+            hashing: HashingSettings {
+                memory_kib: parse(&get, "ARGON2_MEMORY_KIB", 19_456)?,
+                iterations: parse(&get, "ARGON2_ITERATIONS", 2)?,
+                parallelism: parse(&get, "ARGON2_PARALLELISM", 1)?,
+                concurrency: parse(&get, "PASSWORD_HASH_CONCURRENCY", cores)?,
+            },
+            initial_admin: match (get("INITIAL_ADMIN_EMAIL"), get("INITIAL_ADMIN_PASSWORD")) {
+                (Some(email), Some(password)) => Some(InitialAdmin {
+                    email,
+                    username: get("INITIAL_ADMIN_USERNAME").unwrap_or_else(|| "admin".into()),
+                    password: password.into(),
+                }),
+                _ => None,
+            },
+            avatar_dir: get("AVATAR_DIR")
+                .unwrap_or_else(|| "./data/avatars".into())
+                .into(),
+            environment,
+        };
+        settings.check_production()?;
+        Ok(settings)
+    }
+
+    /// In production, default or short secrets are a configuration error, not a warning.
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        if self.environment != "production" {
+            return Ok(());
+        }
+        for (name, secret, default) in [
+            ("JWT_SECRET", &self.jwt.secret, DEFAULT_JWT_SECRET),
+            (
+                "JWT_REFRESH_SECRET",
+                &self.jwt.refresh_secret,
+                DEFAULT_JWT_REFRESH_SECRET,
+            ),
+        ] {
+            let value = secret.expose_secret();
+            if value == default || value.len() < MIN_PRODUCTION_SECRET_BYTES {
+                return Err(ConfigError::Insecure(format!(
+                    "{name} must be set to a random value of at least {MIN_PRODUCTION_SECRET_BYTES} bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SmtpTls {
+    fn default_for_port(port: u16) -> Self {
+        match port {
+            587 => SmtpTls::StartTls,
+            465 => SmtpTls::Tls,
+            _ => SmtpTls::None,
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|e| invalid(name, e)),
+    }
+}
+
+fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.to_string(),
+    }
+}
+
+/// A JSON list (`["a","b"]`, the original's form) or a comma-separated list.
+fn list(value: Option<String>) -> Vec<String> {
+    let Some(value) = value else {
+        return Vec::new();
+    };
+    if let Ok(items) = serde_json::from_str::<Vec<String>>(&value) {
+        return items;
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn socket_addr(host: &str, port: u16) -> Result<SocketAddr, ConfigError> {
+    let ip: std::net::IpAddr = match host {
+        "localhost" => std::net::Ipv4Addr::LOCALHOST.into(),
+        other => other.parse().map_err(|e| invalid("HOST", e))?,
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn cors_origins_accept_json_and_commas() {
+        let s = settings(&[("CORS_ORIGINS", r#"["http://a.test","http://b.test"]"#)]).unwrap();
+        assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+        let s = settings(&[("CORS_ORIGINS", "http://a.test, http://b.test")]).unwrap();
+        assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+    }
+
+    #[test]
+    fn production_refuses_default_and_short_secrets() {
+        assert!(settings(&[("ENVIRONMENT", "production")]).is_err());
+        let short = [
+            ("ENVIRONMENT", "production"),
+            ("JWT_SECRET", "short"),
+            ("JWT_REFRESH_SECRET", "short"),
+        ];
+        assert!(settings(&short).is_err());
+        let long = "x".repeat(32);
+        let ok = [
+            ("ENVIRONMENT", "production"),
+            ("JWT_SECRET", long.as_str()),
+            ("JWT_REFRESH_SECRET", long.as_str()),
+        ];
+        assert!(settings(&ok).is_ok());
+    }
+
+    #[test]
+    fn smtp_tls_follows_the_port() {
+        let s = settings(&[("SMTP_HOST", "mail"), ("SMTP_PORT", "465")]).unwrap();
+        assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::Tls);
+        let s = settings(&[("SMTP_HOST", "mail"), ("SMTP_PORT", "1025")]).unwrap();
+        assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::None);
+    }
+}

@@ -1,0 +1,142 @@
+//! gRPC plumbing every service shares: a server with `grpc.health.v1` and reflection that stops
+//! on a cancellation token, lazy client channels that reconnect by themselves, and the
+//! metadata that carries the caller's bearer token and client info across hops.
+use crate::{
+    revocation::RevocationStore,
+    tokens::{Claims, TokenError, TokenKeys, TokenKind},
+};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{
+    Request, Status,
+    metadata::MetadataMap,
+    transport::{Channel, Endpoint, Server, server::Router},
+};
+use tonic_health::server::HealthReporter;
+
+/// Metadata key of the client's address as the edge saw it.
+pub const CLIENT_IP: &str = "x-client-ip";
+/// Metadata key of the client's user agent.
+pub const USER_AGENT: &str = "x-client-user-agent";
+/// Metadata key naming the request field an `INVALID_ARGUMENT` status is about; the gateway
+/// turns such a status into a 422 on that field.
+pub const VALIDATION_FIELD: &str = "x-validation-field";
+
+/// How long a call may take before the caller gives up with `UNAVAILABLE`-like errors.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A server builder already serving health (reported SERVING for `service_name`) and reflection.
+pub async fn server_with_health(service_name: &str) -> (Router, HealthReporter) {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status(service_name, tonic_health::ServingStatus::Serving)
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(astro_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .expect("the embedded descriptor sets are valid");
+    let router = Server::builder()
+        .timeout(CALL_TIMEOUT)
+        .add_service(health)
+        .add_service(reflection);
+    (router, reporter)
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled, draining in-flight calls.
+pub async fn serve(
+    router: Router,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    router
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .await
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid service URL {url}: {source}")]
+pub struct BadServiceUrl {
+    url: String,
+    source: tonic::transport::Error,
+}
+
+/// A channel that connects on first use and reconnects after the peer restarts, so a
+/// restarted service is picked up without restarting its callers.
+pub fn lazy_channel(url: &str) -> Result<Channel, BadServiceUrl> {
+    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|source| BadServiceUrl {
+        url: url.to_owned(),
+        source,
+    })?;
+    Ok(endpoint
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(CALL_TIMEOUT)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_while_idle(true)
+        .connect_lazy())
+}
+
+/// The bearer token a request carries in its `authorization` metadata.
+pub fn bearer(metadata: &MetadataMap) -> Option<&str> {
+    metadata
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// A copy of `message` carrying the caller's bearer token and client info.
+pub fn forward<T>(message: T, from: &MetadataMap) -> Request<T> {
+    let mut request = Request::new(message);
+    for key in ["authorization", CLIENT_IP, USER_AGENT] {
+        if let Some(value) = from.get(key) {
+            request.metadata_mut().insert(key, value.clone());
+        }
+    }
+    request
+}
+
+/// The verified access-token claims of the caller: the same check the gateway makes, repeated
+/// in each service so none trusts the network alone.
+pub async fn authenticate(
+    metadata: &MetadataMap,
+    keys: &TokenKeys,
+    revocations: &dyn RevocationStore,
+) -> Result<Claims, Status> {
+    let token = bearer(metadata).ok_or_else(|| Status::unauthenticated("Not authenticated"))?;
+    let claims = keys
+        .verify(TokenKind::Access, token)
+        .map_err(|_: TokenError| Status::unauthenticated("Could not validate credentials"))?;
+    match revocations.is_revoked(&claims).await {
+        Ok(false) => Ok(claims),
+        Ok(true) => Err(Status::unauthenticated("Token has been invalidated")),
+        Err(_) => Err(Status::unavailable("Service temporarily unavailable")),
+    }
+}
+
+/// An `INVALID_ARGUMENT` about one request field (the gateway answers 422 on that field).
+pub fn field_error(field: &'static str, message: impl Into<String>) -> Status {
+    let mut status = Status::invalid_argument(message);
+    status.metadata_mut().insert(
+        VALIDATION_FIELD,
+        tonic::metadata::MetadataValue::from_static(field),
+    );
+    status
+}
+
+/// The client info the edge attached to a call.
+pub fn client_info(metadata: &MetadataMap) -> (String, String) {
+    let get = |key| {
+        metadata
+            .get(key)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (get(CLIENT_IP), get(USER_AGENT))
+}

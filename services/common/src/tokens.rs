@@ -1,0 +1,224 @@
+//! JWT access and refresh tokens: minted by `auth`, verified by the gateway and again by each
+//! service with this same code. The algorithm is pinned, so `alg: none` or an RSA/HMAC
+//! confusion is refused by construction.
+use crate::config::JwtSettings;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// Tokens longer than this are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+/// Clock skew tolerated between processes.
+const LEEWAY_SECS: u64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id, as a string (as the original).
+    pub sub: String,
+    #[serde(rename = "type")]
+    pub kind: TokenKind,
+    pub exp: i64,
+    pub iat: i64,
+    /// Unique per token.
+    pub jti: String,
+    /// The login session this token belongs to.
+    pub sid: String,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl Claims {
+    pub fn user_id(&self) -> Result<i64, TokenError> {
+        self.sub.parse().map_err(|_| TokenError::Invalid)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("could not validate credentials")]
+    Invalid,
+    #[error("invalid token type")]
+    WrongType,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("JWT_ALGORITHM must be HS256, HS384 or HS512")]
+pub struct UnsupportedAlgorithm;
+
+struct KeyPair {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+/// Signing and verification keys with the pinned validation rules. Built once per process.
+pub struct TokenKeys {
+    access: KeyPair,
+    refresh: KeyPair,
+    header: Header,
+    validation: Validation,
+    settings: JwtSettings,
+}
+
+/// A freshly minted token with its claims.
+pub struct Minted {
+    pub token: String,
+    pub claims: Claims,
+}
+
+impl TokenKeys {
+    pub fn new(settings: &JwtSettings) -> Result<Self, UnsupportedAlgorithm> {
+        let algorithm =
+            Algorithm::from_str(&settings.algorithm).map_err(|_| UnsupportedAlgorithm)?;
+        if !matches!(
+            algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            return Err(UnsupportedAlgorithm);
+        }
+        let pair = |secret: &secrecy::SecretString| KeyPair {
+            encoding: EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = LEEWAY_SECS;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        Ok(Self {
+            access: pair(&settings.secret),
+            refresh: pair(&settings.refresh_secret),
+            header: Header::new(algorithm),
+            validation,
+            settings: settings.clone(),
+        })
+    }
+
+    pub fn access_ttl_secs(&self) -> u64 {
+        self.settings.access_ttl.as_secs()
+    }
+
+    /// Mints a token of `kind` for `user_id` in session `sid`, with a fresh `jti`.
+    pub fn mint(&self, kind: TokenKind, user_id: i64, sid: &str) -> Minted {
+        let now = crate::time::now_secs();
+        let ttl = match kind {
+            TokenKind::Access => self.settings.access_ttl,
+            TokenKind::Refresh => self.settings.refresh_ttl,
+        };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            kind,
+            exp: now + ttl.as_secs() as i64,
+            iat: now,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            sid: sid.to_owned(),
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+        };
+        let token = jsonwebtoken::encode(&self.header, &claims, &self.keys(kind).encoding)
+            .expect("HMAC signing of serialisable claims cannot fail");
+        Minted { token, claims }
+    }
+
+    /// Verifies signature, algorithm, `exp`, `iss`, `aud` and that the token is of `kind`.
+    /// A valid token of the other kind is [`TokenError::WrongType`].
+    pub fn verify(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Invalid);
+        }
+        let other = match kind {
+            TokenKind::Access => TokenKind::Refresh,
+            TokenKind::Refresh => TokenKind::Access,
+        };
+        match self.decode(kind, token) {
+            Some(claims) if claims.kind == kind => Ok(claims),
+            Some(_) => Err(TokenError::WrongType),
+            None => match self.decode(other, token) {
+                Some(_) => Err(TokenError::WrongType),
+                None => Err(TokenError::Invalid),
+            },
+        }
+    }
+
+    fn decode(&self, key: TokenKind, token: &str) -> Option<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.keys(key).decoding, &self.validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
+    fn keys(&self, kind: TokenKind) -> &KeyPair {
+        match kind {
+            TokenKind::Access => &self.access,
+            TokenKind::Refresh => &self.refresh,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(&JwtSettings {
+            secret: "access-secret".into(),
+            refresh_secret: "refresh-secret".into(),
+            algorithm: "HS256".into(),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(3600),
+            issuer: "astro-auth".into(),
+            audience: "astro-auth".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_kind_checks() {
+        let keys = keys();
+        let access = keys.mint(TokenKind::Access, 7, "s1");
+        assert_eq!(
+            keys.verify(TokenKind::Access, &access.token).unwrap().sub,
+            "7"
+        );
+        assert_eq!(
+            keys.verify(TokenKind::Refresh, &access.token),
+            Err(TokenError::WrongType)
+        );
+        let refresh = keys.mint(TokenKind::Refresh, 7, "s1");
+        assert_eq!(
+            keys.verify(TokenKind::Access, &refresh.token),
+            Err(TokenError::WrongType)
+        );
+        assert_ne!(access.claims.jti, refresh.claims.jti);
+    }
+
+    #[test]
+    fn oversized_and_garbage_tokens_are_invalid() {
+        let keys = keys();
+        assert_eq!(
+            keys.verify(TokenKind::Access, "abc"),
+            Err(TokenError::Invalid)
+        );
+        let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert_eq!(
+            keys.verify(TokenKind::Access, &huge),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn non_hmac_algorithms_are_refused_at_start() {
+        let mut settings = keys().settings;
+        settings.algorithm = "RS256".into();
+        assert!(TokenKeys::new(&settings).is_err());
+        settings.algorithm = "none".into();
+        assert!(TokenKeys::new(&settings).is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The notification service: an email outbox fed over gRPC (`notification.v1`) and a
+//! dispatcher that delivers it to SMTP or `.eml` files with retries and backoff, so callers
+//! never wait on, or lose mail to, a slow or down mail server.
+
+pub mod dispatcher;
+pub mod error;
+pub mod grpc;
+pub mod kind;
+pub mod mailer;
+pub mod queue;
+pub mod templates;
+
+pub use error::NotificationError;
+
+use astro_common::{Settings, db::Db};
+use astro_proto::notification::v1::notification_service_server::NotificationServiceServer;
+use dispatcher::{DispatchConfig, Dispatcher};
+use grpc::NotificationGrpc;
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use templates::Templates;
+use tokio::{net::TcpListener, sync::Notify};
+use tokio_util::sync::CancellationToken;
+
+/// The gRPC service name health is reported for.
+pub const SERVICE_NAME: &str = "notification.v1.NotificationService";
+
+/// A built service: database migrated, templates loaded, transport ready.
+pub struct NotificationApp {
+    db: Db,
+    service: NotificationGrpc,
+    dispatcher: Dispatcher,
+}
+
+impl NotificationApp {
+    /// Connects `settings.database_url`, applies this service's migrations and builds the mail
+    /// transport. Templates come from the binary, overridden per file by `TEMPLATE_DIR`.
+    pub async fn build(settings: &Settings) -> Result<Self, NotificationError> {
+        let from: Mailbox = settings
+            .mail
+            .from_email
+            .parse()
+            .map_err(|e| NotificationError::Config(format!("FROM_EMAIL: {e}")))?;
+        let template_dir = std::env::var_os("TEMPLATE_DIR").filter(|dir| !dir.is_empty());
+        let templates = Arc::new(Templates::load(
+            template_dir.as_deref().map(std::path::Path::new),
+        )?);
+        let mailer = mailer::from_settings(&settings.mail).await?;
+
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate(&queue::MIGRATIONS).await?;
+        let queue = queue::for_db(&db);
+
+        let wake = Arc::new(Notify::new());
+        let service = NotificationGrpc {
+            queue: queue.clone(),
+            templates,
+            wake: wake.clone(),
+            frontend_url: settings.frontend_url.clone(),
+            message_id_domain: from.email.domain().to_owned(),
+        };
+        let config = DispatchConfig {
+            from,
+            poll_interval: settings.mail.poll_interval,
+            max_attempts: settings.mail.max_attempts.max(1),
+            retry_base: settings.mail.retry_base,
+        };
+        let dispatcher = Dispatcher::new(queue, mailer, wake, config);
+        Ok(NotificationApp {
+            db,
+            service,
+            dispatcher,
+        })
+    }
+
+    /// Serves gRPC (with health and reflection) on `listener` and runs the dispatcher until
+    /// `shutdown` is cancelled, then drains both and closes the pool.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<(), NotificationError> {
+        let NotificationApp {
+            db,
+            service,
+            dispatcher,
+        } = self;
+        let (router, _health) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
+        let router = router.add_service(NotificationServiceServer::new(service));
+        let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
+        let served = astro_common::grpc::serve(router, listener, shutdown.clone()).await;
+        // A server that failed on its own takes the dispatcher down with it.
+        shutdown.cancel();
+        if let Err(err) = dispatching.await {
+            tracing::error!(error = %err, "email dispatcher panicked");
+        }
+        db.close().await;
+        served.map_err(NotificationError::from)
+    }
+}

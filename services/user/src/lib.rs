@@ -1,0 +1,81 @@
+//! The user service: owns the `users` table (password hashes included; it never sees a plain
+//! password) and serves `user.v1.UserService` over gRPC.
+mod error;
+mod grpc;
+mod migrations;
+pub mod repo;
+mod validate;
+
+pub use error::UserError;
+pub use grpc::UserGrpc;
+pub use migrations::MIGRATIONS;
+
+use astro_common::{Settings, db::Db};
+use astro_proto::user::v1::user_service_server::UserServiceServer;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// The gRPC service name reported by health checks.
+pub const SERVICE_NAME: &str = "user.v1.UserService";
+/// How often the health status follows the database's reachability.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A migrated user service, ready to serve.
+pub struct UserApp {
+    db: Db,
+    service: UserGrpc,
+}
+
+impl UserApp {
+    /// Connects `settings.database_url` and applies this service's migrations.
+    pub async fn build(settings: &Settings) -> Result<Self, UserError> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate(&MIGRATIONS).await?;
+        let service = UserGrpc::new(repo::for_db(&db));
+        Ok(UserApp { db, service })
+    }
+
+    /// Serves gRPC (with health and reflection) on `listener` until `shutdown` is cancelled,
+    /// then drains in-flight calls and closes the pool.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<(), UserError> {
+        let (router, reporter) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
+        let router = router.add_service(UserServiceServer::new(self.service));
+        // Health follows the database, so an orchestrator stops routing to a replica that
+        // cannot reach it; calls still answer UNAVAILABLE meanwhile.
+        let db = self.db.clone();
+        let watch = shutdown.child_token();
+        let health = tokio::spawn({
+            let watch = watch.clone();
+            async move {
+                let mut serving = true;
+                loop {
+                    tokio::select! {
+                        () = watch.cancelled() => break,
+                        () = tokio::time::sleep(HEALTH_INTERVAL) => {}
+                    }
+                    let up = db.ping().await;
+                    if up != serving {
+                        serving = up;
+                        let status = if up {
+                            tonic_health::ServingStatus::Serving
+                        } else {
+                            tonic_health::ServingStatus::NotServing
+                        };
+                        tracing::warn!(database_reachable = up, "user service health changed");
+                        reporter.set_service_status(SERVICE_NAME, status).await;
+                    }
+                }
+            }
+        });
+        let served = astro_common::grpc::serve(router, listener, shutdown).await;
+        watch.cancel();
+        let _ = health.await;
+        self.db.close().await;
+        Ok(served?)
+    }
+}

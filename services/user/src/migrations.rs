@@ -1,0 +1,22 @@
+//! The `users` schema for both databases, embedded in the binary so that a deployed service
+//! needs no migration files on disk.
+use astro_common::db::{MigrationStep, Migrations};
+
+const POSTGRES: &[MigrationStep] = &[(
+    1,
+    "users",
+    include_str!("../migrations/postgres/0001_users.sql"),
+)];
+
+const SQLITE: &[MigrationStep] = &[(
+    1,
+    "users",
+    include_str!("../migrations/sqlite/0001_users.sql"),
+)];
+
+/// This service's migrations, tracked in `_user_migrations`.
+pub const MIGRATIONS: Migrations = Migrations {
+    service: "user",
+    postgres: POSTGRES,
+    sqlite: SQLITE,
+};
