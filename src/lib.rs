@@ -5,7 +5,7 @@ use anyhow::Context;
 use astro_common::{
     Settings,
     config::ServiceUrls,
-    revocation::{MemoryRevocations, RevocationStore},
+    revocation::{self, MemoryRevocations},
 };
 use auth_service::AuthApp;
 use gateway::GatewayApp;
@@ -14,6 +14,9 @@ use std::{net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use user_service::UserApp;
+
+mod bootstrap;
+pub use bootstrap::create_admin;
 
 /// A running system. Dropping it does not stop it; call [`Stack::stop`] or [`Stack::wait`].
 pub struct Stack {
@@ -25,10 +28,7 @@ pub struct Stack {
 impl Stack {
     /// Binds every listener, migrates every service's tables, and starts serving.
     /// The services' addresses in `settings` are replaced by the loopback ports actually bound.
-    pub async fn start(
-        mut settings: Settings,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<Stack> {
+    pub async fn start(mut settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Stack> {
         let loopback = || TcpListener::bind("127.0.0.1:0");
         let (auth_l, user_l, admin_l, notification_l) = (
             loopback().await?,
@@ -43,7 +43,7 @@ impl Stack {
             admin: url(&admin_l)?,
             notification: url(&notification_l)?,
         };
-        let revocations: Arc<dyn RevocationStore> = Arc::new(MemoryRevocations::default());
+        let revocations = revocation::from_settings(settings.redis_url.as_deref())?;
 
         // Built one after another so each service's migrations run alone.
         let user = UserApp::build(&settings)
@@ -55,7 +55,7 @@ impl Stack {
         let auth = AuthApp::build(&settings, Arc::clone(&revocations))
             .await
             .context("starting the auth service")?;
-        let admin = AdminApp::build(&settings)
+        let admin = AdminApp::build(&settings, Arc::clone(&revocations))
             .await
             .context("starting the admin service")?;
         let gateway = GatewayApp::build(&settings, revocations)
@@ -77,6 +77,10 @@ impl Stack {
         tasks.spawn(async move { Ok(admin.serve(admin_l, stop).await?) });
         let stop = shutdown.clone();
         tasks.spawn(async move { Ok(gateway.serve(http, stop).await?) });
+        if let Err(err) = bootstrap::initial_admin(&settings).await {
+            shutdown.cancel();
+            return Err(err);
+        }
         tracing::info!(%http_addr, "astro-auth listening");
         Ok(Stack {
             http_addr,
@@ -117,5 +121,6 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     UserApp::build(settings).await?;
     NotificationApp::build(settings).await?;
     AuthApp::build(settings, Arc::new(MemoryRevocations::default())).await?;
+    AdminApp::build(settings, Arc::new(MemoryRevocations::default())).await?;
     Ok(())
 }

@@ -92,9 +92,7 @@ fn forwarded_client(parts: &Parts, state: &AppState) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    hops.into_iter()
-        .rev()
-        .find(|ip| !state.is_trusted_proxy(*ip))
+    hops.into_iter().rev().find(|ip| !state.is_trusted_proxy(*ip))
 }
 
 #[cfg(test)]

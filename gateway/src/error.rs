@@ -60,6 +60,8 @@ pub enum ApiError {
     /// 401 with `WWW-Authenticate: Bearer`.
     Unauthorized(Cow<'static, str>),
     Validation(Vec<FieldError>),
+    /// 429 with `Retry-After` and the `RateLimit-*` headers of the limit that was hit.
+    RateLimited(crate::limits::Quota),
     Unavailable,
     Internal(String),
 }
@@ -78,19 +80,13 @@ impl From<tonic::Status> for ApiError {
             Code::FailedPrecondition | Code::AlreadyExists => {
                 ApiError::Detail(StatusCode::BAD_REQUEST, msg())
             }
-            Code::InvalidArgument => {
-                match status.metadata().get(astro_common::grpc::VALIDATION_FIELD) {
-                    Some(field) => {
-                        let field = field.to_str().unwrap_or_default();
-                        ApiError::Validation(vec![FieldError::body(
-                            field,
-                            "value_error",
-                            status.message(),
-                        )])
-                    }
-                    None => ApiError::Detail(StatusCode::BAD_REQUEST, msg()),
+            Code::InvalidArgument => match status.metadata().get(astro_common::grpc::VALIDATION_FIELD) {
+                Some(field) => {
+                    let field = field.to_str().unwrap_or_default();
+                    ApiError::Validation(vec![FieldError::body(field, "value_error", status.message())])
                 }
-            }
+                None => ApiError::Detail(StatusCode::BAD_REQUEST, msg()),
+            },
             Code::PermissionDenied => ApiError::Detail(StatusCode::FORBIDDEN, msg()),
             Code::NotFound => ApiError::Detail(StatusCode::NOT_FOUND, msg()),
             Code::ResourceExhausted => {
@@ -108,9 +104,7 @@ impl From<tonic::Status> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::Detail(status, detail) => {
-                (status, Json(json!({ "detail": detail }))).into_response()
-            }
+            ApiError::Detail(status, detail) => (status, Json(json!({ "detail": detail }))).into_response(),
             ApiError::Unauthorized(detail) => (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
@@ -122,6 +116,17 @@ impl IntoResponse for ApiError {
                 Json(json!({ "detail": errors })),
             )
                 .into_response(),
+            ApiError::RateLimited(quota) => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "detail": "Too many requests" })),
+                )
+                    .into_response();
+                quota.write_headers(response.headers_mut());
+                let retry_after = HeaderValue::from(quota.reset_secs.max(1));
+                response.headers_mut().insert(header::RETRY_AFTER, retry_after);
+                response
+            }
             ApiError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "detail": UNAVAILABLE })),

@@ -95,11 +95,7 @@ impl<'a> Fields<'a> {
     /// A required email address, normalised (trimmed, NFC, lower-case).
     pub fn email(&mut self, name: &str) -> String {
         let raw = self.string(name, 0, usize::MAX, Secrecy::Public);
-        if self
-            .errors
-            .iter()
-            .any(|e| e.loc.get(1) == Some(&json!(name)))
-        {
+        if self.errors.iter().any(|e| e.loc.get(1) == Some(&json!(name))) {
             return raw;
         }
         match astro_common::input::email(&raw) {
@@ -116,6 +112,35 @@ impl<'a> Fields<'a> {
                 );
                 raw
             }
+        }
+    }
+
+    /// Whether the body has `name` with a value other than `null`.
+    pub fn has(&self, name: &str) -> bool {
+        self.object.get(name).is_some_and(|v| !v.is_null())
+    }
+
+    /// An optional boolean; `null` counts as absent.
+    pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(flag)) => Some(*flag),
+            Some(other) => {
+                let error = FieldError::body(name, "bool_type", "Input should be a valid boolean");
+                self.errors.push(error.with_input(Some(other.clone())));
+                None
+            }
+        }
+    }
+
+    /// Refuses `name` unless its value matched `pattern` (pydantic's `string_pattern_mismatch`).
+    pub fn check_pattern(&mut self, name: &str, pattern: &'static str, matched: bool) {
+        if !matched {
+            let msg = format!("String should match pattern '{pattern}'");
+            let error = FieldError::body(name, "string_pattern_mismatch", msg)
+                .with_input(self.object.get(name).cloned())
+                .with_ctx(json!({ "pattern": pattern }));
+            self.errors.push(error);
         }
     }
 
@@ -150,8 +175,7 @@ impl<'a> Fields<'a> {
         let input = (secrecy == Secrecy::Public).then(|| value.clone());
         let Value::String(text) = value else {
             self.errors.push(
-                FieldError::body(name, "string_type", "Input should be a valid string")
-                    .with_input(input),
+                FieldError::body(name, "string_type", "Input should be a valid string").with_input(input),
             );
             return None;
         };
@@ -209,9 +233,7 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequest<S> for JsonBody {
     async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
         match <JsonBody as FromRequest<S>>::from_request(req, state).await {
             Ok(body) => Ok(Some(body)),
-            Err(ApiError::Validation(errors)) if errors.iter().all(|e| e.kind == "missing") => {
-                Ok(None)
-            }
+            Err(ApiError::Validation(errors)) if errors.iter().all(|e| e.kind == "missing") => Ok(None),
             Err(err) => Err(err),
         }
     }

@@ -4,6 +4,7 @@ mod client;
 pub mod error;
 mod extract;
 mod json;
+mod limits;
 mod models;
 pub mod openapi;
 mod routes;
@@ -33,14 +34,8 @@ impl GatewayApp {
     }
 
     /// Serves HTTP on `listener` until `shutdown` is cancelled, then drains in-flight requests.
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: CancellationToken,
-    ) -> std::io::Result<()> {
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await

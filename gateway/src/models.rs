@@ -207,10 +207,7 @@ impl ResetPasswordRequest {
         let mut f = Fields::new(body)?;
         let token = f.string("token", 0, 512, Secret);
         let new_password = password(&mut f, "new_password");
-        f.finish(ResetPasswordRequest {
-            token,
-            new_password,
-        })
+        f.finish(ResetPasswordRequest { token, new_password })
     }
 }
 
@@ -225,8 +222,7 @@ pub struct ChangePasswordRequest {
 impl ChangePasswordRequest {
     pub fn parse(body: &JsonBody) -> Result<Self, ApiError> {
         let mut f = Fields::new(body)?;
-        let current_password =
-            f.string("current_password", 0, password_policy::MAX_LEN * 4, Secret);
+        let current_password = f.string("current_password", 0, password_policy::MAX_LEN * 4, Secret);
         let new_password = password(&mut f, "new_password");
         f.finish(ChangePasswordRequest {
             current_password,
@@ -281,15 +277,11 @@ pub struct DeleteAccountRequest {
 }
 
 fn password(f: &mut Fields, field: &str) -> String {
-    f.string(
-        field,
-        password_policy::MIN_LEN,
-        password_policy::MAX_LEN,
-        Secret,
-    )
+    f.string(field, password_policy::MIN_LEN, password_policy::MAX_LEN, Secret)
 }
 
-fn name(f: &mut Fields, field: &str) -> Option<String> {
+/// An optional first or last name (at most 100 characters, no control characters).
+pub(crate) fn name(f: &mut Fields, field: &str) -> Option<String> {
     let value = f.optional_string(field, NAME_MAX, Public)?;
     match input::name(&value, NAME_MAX) {
         Ok(_) => Some(value),

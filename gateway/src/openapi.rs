@@ -11,6 +11,7 @@ use utoipa::{
     paths(
         routes::meta::root,
         routes::meta::health,
+        routes::meta::ready,
         routes::auth::register,
         routes::auth::login,
         routes::auth::logout,
@@ -23,10 +24,20 @@ use utoipa::{
         routes::user::update_profile,
         routes::user::change_password,
         routes::user::delete_account,
+        routes::admin::list_users,
+        routes::admin::get_user,
+        routes::admin::update_user,
+        routes::admin::delete_user,
+        routes::admin::change_role,
+        routes::admin::stats,
+        routes::admin::audit_log,
+        routes::avatar::upload_avatar,
     ),
-    components(schemas(FieldError, MessageResponse, ErrorResponse, ValidationErrorResponse, TokenResponse, UserResponse)),
+    components(schemas(FieldError, MessageResponse, ErrorResponse, ValidationErrorResponse, TokenResponse, UserResponse,
+        routes::admin::UserListResponse, routes::admin::StatsResponse, routes::admin::AuditEventResponse,
+        routes::admin::AuditLogResponse, routes::admin::AdminUpdateUserRequest, routes::admin::RoleUpdateRequest)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "user"), (name = "meta"))
+    tags((name = "auth"), (name = "user"), (name = "meta"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

@@ -72,6 +72,8 @@ pub async fn login(
     body: JsonBody,
 ) -> ApiResult<impl IntoResponse> {
     let form = LoginRequest::parse(&body)?;
+    state.limits.check_login(&form.email, client.ip).await?;
+    let email = form.email.clone();
     let message = pb::LoginRequest {
         email: form.email,
         password: form.password,
@@ -80,27 +82,27 @@ pub async fn login(
             user_agent: client.user_agent.clone(),
         }),
     };
-    let tokens = state
-        .auth
-        .clone()
-        .login(client_request(message, &client))
-        .await?
-        .into_inner();
-    Ok(no_store(tokens))
+    match state.auth.clone().login(client_request(message, &client)).await {
+        Ok(tokens) => {
+            state.limits.login_succeeded(&email, client.ip).await?;
+            Ok(no_store(tokens.into_inner()))
+        }
+        Err(status) => {
+            if status.code() == tonic::Code::Unauthenticated {
+                state.limits.login_failed(&email).await?;
+            }
+            Err(status.into())
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
     security(("bearer" = [])),
     responses((status = 200, body = MessageResponse), (status = 401, body = ErrorResponse)))]
-pub async fn logout(
-    State(state): State<AppState>,
-    request: Request,
-) -> ApiResult<Json<MessageResponse>> {
+pub async fn logout(State(state): State<AppState>, request: Request) -> ApiResult<Json<MessageResponse>> {
     let (mut parts, body) = request.into_parts();
     let Some(access_token) = bearer_token(&parts).map(str::to_owned) else {
-        return Err(ApiError::Unauthorized(
-            "Invalid authorization header".into(),
-        ));
+        return Err(ApiError::Unauthorized("Invalid authorization header".into()));
     };
     let client = ClientInfo::from_request_parts(&mut parts, &state)
         .await
@@ -151,13 +153,11 @@ pub async fn forgot_password(
     body: JsonBody,
 ) -> ApiResult<Json<MessageResponse>> {
     let form = EmailRequest::parse(&body)?;
+    state.limits.check_reset_email(&form.email).await?;
     state
         .auth
         .clone()
-        .forgot_password(client_request(
-            pb::EmailRequest { email: form.email },
-            &client,
-        ))
+        .forgot_password(client_request(pb::EmailRequest { email: form.email }, &client))
         .await?;
     Ok(MessageResponse::new(
         "If an account with that email exists, you will receive password reset instructions.",
@@ -195,10 +195,7 @@ pub async fn verify_email(
     state
         .auth
         .clone()
-        .verify_email(client_request(
-            pb::TokenRequest { token: form.token },
-            &client,
-        ))
+        .verify_email(client_request(pb::TokenRequest { token: form.token }, &client))
         .await?;
     Ok(MessageResponse::new("Email verified successfully"))
 }
@@ -214,10 +211,7 @@ pub async fn resend_verification(
     state
         .auth
         .clone()
-        .resend_verification(client_request(
-            pb::EmailRequest { email: form.email },
-            &client,
-        ))
+        .resend_verification(client_request(pb::EmailRequest { email: form.email }, &client))
         .await?;
     Ok(MessageResponse::new(
         "If an unverified account with that email exists, verification email has been sent.",

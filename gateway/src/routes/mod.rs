@@ -1,19 +1,35 @@
 //! The HTTP surface: one router per area, FastAPI-style 404/405 answers, and the edge layers.
+pub mod admin;
 pub mod auth;
+pub mod avatar;
 pub mod meta;
 pub mod user;
 
-use crate::state::AppState;
+use crate::{client::ClientInfo, state::AppState};
 use axum::{
     Json, Router,
+    extract::{Request, State},
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
 use serde_json::json;
 use std::time::Duration;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
+    timeout::TimeoutLayer,
     set_header::SetResponseHeaderLayer,
 };
+
+/// Same-origin only; Swagger UI and ReDoc need inline styles and `data:`/`blob:` images
+/// and workers, nothing from elsewhere. Frames are denied.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+                   img-src 'self' data: blob: https:; worker-src 'self' blob:; frame-ancestors 'none'; \
+                   base-uri 'none'; form-action 'self'";
+
+/// A request (including reading its body) that takes longer than this is answered 408, so
+/// slow clients cannot hold workers forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Request bodies above this get 413 (the avatar upload has its own, larger limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -23,24 +39,46 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .merge(meta::router())
         .nest("/api/auth", auth::router())
         .nest("/api/user", user::router())
-        .fallback(|| async {
-            (
-                StatusCode::NOT_FOUND,
-                Json(json!({ "detail": "Not Found" })),
-            )
-        })
+        .nest("/api/admin", admin::router())
+        .merge(avatar::media_router())
+        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({ "detail": "Not Found" }))) })
         .method_not_allowed_fallback(|| async {
             (
                 StatusCode::METHOD_NOT_ALLOWED,
                 Json(json!({ "detail": "Method Not Allowed" })),
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors(cors_origins))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
+}
+
+/// Counts every request against its per-IP limits and reports the tightest in `RateLimit-*`.
+async fn rate_limit(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state
+        .limits
+        .check_request(request.method(), request.uri().path(), client.ip)
+        .await
+    {
+        Ok(None) => next.run(request).await,
+        Ok(Some(quota)) => {
+            let mut response = next.run(request).await;
+            quota.write_headers(response.headers_mut());
+            response
+        }
+        Err(err) => err.into_response(),
+    }
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -12,6 +12,7 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(get_profile).put(update_profile))
         .route("/change-password", post(change_password))
         .route("/account", delete(delete_account))
+        .route("/upload-avatar", super::avatar::upload_route())
 }
 
 #[utoipa::path(get, path = "/api/user/profile", tag = "user", security(("bearer" = [])),
@@ -76,10 +77,7 @@ pub async fn delete_account(
     state
         .auth
         .clone()
-        .delete_account(
-            me.caller
-                .request(auth_pb::DeleteAccountRequest { password }),
-        )
+        .delete_account(me.caller.request(auth_pb::DeleteAccountRequest { password }))
         .await?;
     Ok(MessageResponse::new("Account deleted successfully"))
 }

@@ -6,10 +6,10 @@ async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     astro_common::telemetry::init();
     let settings = Settings::from_env()?;
+    let revocations = astro_common::revocation::from_settings(settings.redis_url.as_deref())?;
+    let app = admin_service::AdminApp::build(&settings, revocations).await?;
     let listener = tokio::net::TcpListener::bind(settings.grpc_addr).await?;
-    let app = admin_service::AdminApp::build(&settings).await?;
     tracing::info!(addr = %settings.grpc_addr, "admin service listening");
-    app.serve(listener, astro_common::shutdown::on_signal())
-        .await?;
+    app.serve(listener, astro_common::shutdown::on_signal()).await?;
     Ok(())
 }

@@ -17,10 +17,7 @@ pub enum AuthError {
         reason: WeakPassword,
     },
     #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     #[error("service temporarily unavailable")]
     Unavailable,
     #[error("database: {0}")]

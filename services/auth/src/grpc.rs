@@ -1,76 +1,62 @@
 //! The gRPC face of the auth flows: unpacks requests, authenticates callers where needed,
 //! and maps [`AuthError`](crate::error::AuthError) to a status.
-use crate::flows::{Auth, Client, Registration};
-use astro_common::grpc::{authenticate, client_info};
+use crate::{
+    audit::RequestContext,
+    flows::{Auth, Registration},
+};
+use astro_common::grpc::authenticate;
 use astro_proto::auth::v1::{
     ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LogoutRequest,
-    RefreshRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
+    PurgeUserRequest, RefreshRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
     RevokeUserSessionsRequest, TokenPair, TokenRequest, auth_service_server::AuthService,
 };
+use astro_proto::user::v1::User;
 use tonic::{Request, Response, Status};
 
 type Reply<T> = Result<Response<T>, Status>;
 
 fn empty(result: Result<(), crate::error::AuthError>) -> Reply<Empty> {
-    result
-        .map(|()| Response::new(Empty {}))
-        .map_err(Status::from)
+    result.map(|()| Response::new(Empty {})).map_err(Status::from)
+}
+
+/// The call's context and message.
+fn split<T>(request: Request<T>) -> (RequestContext, T) {
+    (RequestContext::from_metadata(request.metadata()), request.into_inner())
 }
 
 #[tonic::async_trait]
 impl AuthService for Auth {
     async fn register(&self, request: Request<RegisterRequest>) -> Reply<RegisterResponse> {
         let r = request.into_inner();
-        let user_id = Auth::register(
-            self,
-            Registration {
-                email: r.email,
-                username: r.username,
-                password: r.password.into(),
-                first_name: r.first_name,
-                last_name: r.last_name,
-            },
-        )
-        .await?;
+        let form = Registration {
+            email: r.email,
+            username: r.username,
+            password: r.password.into(),
+            first_name: r.first_name,
+            last_name: r.last_name,
+        };
+        let user_id = Auth::register(self, form).await?;
         Ok(Response::new(RegisterResponse { user_id }))
     }
 
     async fn login(&self, request: Request<LoginRequest>) -> Reply<TokenPair> {
-        let (meta_ip, meta_agent) = client_info(request.metadata());
-        let r = request.into_inner();
-        let client = r.client.unwrap_or_default();
-        let ip = if client.ip.is_empty() {
-            meta_ip
-        } else {
-            client.ip
-        };
-        let user_agent = if client.user_agent.is_empty() {
-            meta_agent
-        } else {
-            client.user_agent
-        };
-        let pair = Auth::login(
-            self,
-            &r.email,
-            r.password.into(),
-            Client {
-                ip: &ip,
-                user_agent: &user_agent,
-            },
-        )
-        .await?;
-        Ok(Response::new(pair))
+        let (mut ctx, r) = split(request);
+        // The edge may also pass the client in the message (older callers).
+        if let Some(client) = r.client.filter(|c| !c.ip.is_empty()) {
+            ctx.ip = client.ip;
+            ctx.user_agent = client.user_agent;
+        }
+        Ok(Response::new(Auth::login(self, &r.email, r.password.into(), &ctx).await?))
     }
 
     async fn logout(&self, request: Request<LogoutRequest>) -> Reply<Empty> {
-        let r = request.into_inner();
-        empty(Auth::logout(self, r.access_token.as_deref(), r.refresh_token.as_deref()).await)
+        let (ctx, r) = split(request);
+        empty(Auth::logout(self, r.access_token.as_deref(), r.refresh_token.as_deref(), &ctx).await)
     }
 
     async fn refresh(&self, request: Request<RefreshRequest>) -> Reply<TokenPair> {
-        Ok(Response::new(
-            Auth::refresh(self, &request.into_inner().refresh_token).await?,
-        ))
+        let (ctx, r) = split(request);
+        Ok(Response::new(Auth::refresh(self, &r.refresh_token, &ctx).await?))
     }
 
     async fn forgot_password(&self, request: Request<EmailRequest>) -> Reply<Empty> {
@@ -78,8 +64,8 @@ impl AuthService for Auth {
     }
 
     async fn reset_password(&self, request: Request<ResetPasswordRequest>) -> Reply<Empty> {
-        let r = request.into_inner();
-        empty(Auth::reset_password(self, &r.token, r.new_password.into()).await)
+        let (ctx, r) = split(request);
+        empty(Auth::reset_password(self, &r.token, r.new_password.into(), &ctx).await)
     }
 
     async fn verify_email(&self, request: Request<TokenRequest>) -> Reply<Empty> {
@@ -91,33 +77,31 @@ impl AuthService for Auth {
     }
 
     async fn change_password(&self, request: Request<ChangePasswordRequest>) -> Reply<Empty> {
-        let caller =
-            authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
-        let r = request.into_inner();
-        empty(
-            Auth::change_password(
-                self,
-                &caller,
-                r.current_password.into(),
-                r.new_password.into(),
-            )
-            .await,
-        )
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        let (current, new) = (r.current_password.into(), r.new_password.into());
+        empty(Auth::change_password(self, &caller, current, new, &ctx).await)
     }
 
     async fn delete_account(&self, request: Request<DeleteAccountRequest>) -> Reply<Empty> {
-        let caller =
-            authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
-        let password = request.into_inner().password.map(Into::into);
-        empty(Auth::delete_account(self, &caller, password).await)
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        empty(Auth::delete_account(self, &caller, r.password.map(Into::into), &ctx).await)
     }
 
-    async fn revoke_user_sessions(
-        &self,
-        request: Request<RevokeUserSessionsRequest>,
-    ) -> Reply<Empty> {
+    async fn revoke_user_sessions(&self, request: Request<RevokeUserSessionsRequest>) -> Reply<Empty> {
         // Callers are the admin service, which has already checked the admin's role; the
         // network policy keeps everyone else out of this port.
         empty(self.revoke_all_sessions(request.into_inner().user_id).await)
+    }
+
+    async fn purge_user(&self, request: Request<PurgeUserRequest>) -> Reply<Empty> {
+        let r = request.into_inner();
+        let user = User { id: r.user_id, email: r.email, ..User::default() };
+        let purged = async {
+            self.revoke_all_sessions(user.id).await?;
+            self.forget_user(&user).await
+        };
+        empty(purged.await)
     }
 }

@@ -1,9 +1,7 @@
 //! argon2id password hashing on the blocking pool, behind a semaphore sized to the cores:
 //! a login flood queues here instead of exhausting memory (19 MiB per hash) or stalling the
 //! async workers that serve every other request.
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
-};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version};
 use astro_common::config::HashingSettings;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{

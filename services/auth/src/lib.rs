@@ -1,5 +1,7 @@
 //! The auth service: credentials checks, tokens, sessions, one-time tokens, and the outbox of
 //! emails those flows cause.
+mod audit;
+pub mod bootstrap;
 pub mod error;
 mod flows;
 mod grpc;
@@ -11,10 +13,9 @@ mod repo;
 pub use error::AuthError;
 pub use flows::Auth;
 
-use astro_common::{
-    Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys,
-};
+use astro_common::{Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
+    admin::v1::admin_service_client::AdminServiceClient,
     auth::v1::auth_service_server::AuthServiceServer,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
@@ -55,6 +56,7 @@ impl AuthApp {
         db.migrate(&migrations::MIGRATIONS).await?;
         let repo = repo::for_db(&db);
         let outbox_wake = Arc::new(Notify::new());
+        let notifications = NotificationServiceClient::new(lazy_channel(&settings.services.notification)?);
         let auth = Auth {
             repo: Arc::clone(&repo),
             users: UserServiceClient::new(lazy_channel(&settings.services.user)?),
@@ -62,12 +64,12 @@ impl AuthApp {
             revocations,
             hasher: hashing::PasswordHasher::new(&settings.hashing)?,
             outbox_wake: Arc::clone(&outbox_wake),
+            audit: audit::AuditLog::new(AdminServiceClient::new(lazy_channel(&settings.services.admin)?)),
+            notifications: notifications.clone(),
         };
         let relay = outbox::Relay {
             repo,
-            notifications: NotificationServiceClient::new(lazy_channel(
-                &settings.services.notification,
-            )?),
+            notifications,
             wake: outbox_wake,
             poll_interval: settings.mail.poll_interval,
             retry_base: settings.mail.retry_base,
@@ -81,11 +83,7 @@ impl AuthApp {
     }
 
     /// Serves gRPC and relays the outbox until `shutdown` is cancelled.
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: CancellationToken,
-    ) -> Result<(), StartError> {
+    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), StartError> {
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
         let (router, _health) = astro_common::grpc::server_with_health("auth.v1.AuthService").await;
         let router = router.add_service(AuthServiceServer::new(self.auth));

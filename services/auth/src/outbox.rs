@@ -62,8 +62,7 @@ impl Relay {
             Ok(_) => self.repo.remove_email(email.id).await,
             Err(status) => {
                 tracing::warn!(error = %status, attempts = email.attempts, "notification service refused an email; will retry");
-                let next = astro_common::time::now_micros()
-                    + self.backoff(email.attempts).as_micros() as i64;
+                let next = astro_common::time::now_micros() + self.backoff(email.attempts).as_micros() as i64;
                 self.repo.retry_email(email.id, next).await
             }
         };

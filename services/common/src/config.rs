@@ -33,6 +33,18 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub initial_admin: Option<InitialAdmin>,
     pub avatar_dir: PathBuf,
+    /// Avatars go to Cloudinary when set; otherwise to `avatar_dir`.
+    pub cloudinary: Option<CloudinarySettings>,
+}
+
+/// Cloudinary's signed upload API (`CLOUDINARY_*`).
+#[derive(Clone, Debug)]
+pub struct CloudinarySettings {
+    pub cloud_name: String,
+    pub api_key: String,
+    pub api_secret: SecretString,
+    /// `https://api.cloudinary.com` unless `CLOUDINARY_API_BASE_URL` says otherwise (tests).
+    pub api_base_url: String,
 }
 
 #[derive(Clone, Debug)]
@@ -156,16 +168,13 @@ impl Settings {
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let settings = Settings {
-            database_url: get("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://./data/astro-auth.db".into()),
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://./data/astro-auth.db".into()),
             jwt,
             redis_url: get("REDIS_URL"),
             mail: MailSettings {
                 smtp,
                 from_email: get("FROM_EMAIL").unwrap_or_else(|| "noreply@astro-auth.local".into()),
-                mail_dir: get("MAIL_DIR")
-                    .unwrap_or_else(|| "./data/mail".into())
-                    .into(),
+                mail_dir: get("MAIL_DIR").unwrap_or_else(|| "./data/mail".into()).into(),
                 poll_interval: Duration::from_millis(parse(&get, "MAIL_POLL_INTERVAL_MS", 1000)?),
                 max_attempts: parse(&get, "MAIL_MAX_ATTEMPTS", 8)?,
                 retry_base: Duration::from_millis(parse(&get, "MAIL_RETRY_BASE_MS", 2000)?),
@@ -176,11 +185,7 @@ impl Settings {
                 per_minute: parse(&get, "RATE_LIMIT_PER_MINUTE", 100)?,
                 login_per_15min: parse(&get, "LOGIN_RATE_LIMIT_PER_15MIN", 5)?,
                 password_reset_per_hour: parse(&get, "PASSWORD_RESET_RATE_LIMIT_PER_HOUR", 3)?,
-                login_failures_per_account_15min: parse(
-                    &get,
-                    "LOGIN_FAILURES_PER_ACCOUNT_15MIN",
-                    10,
-                )?,
+                login_failures_per_account_15min: parse(&get, "LOGIN_FAILURES_PER_ACCOUNT_15MIN", 10)?,
                 trusted_proxies: list(get("TRUSTED_PROXIES")),
             },
             cors_origins: list(get("CORS_ORIGINS")),
@@ -216,6 +221,7 @@ impl Settings {
             avatar_dir: get("AVATAR_DIR")
                 .unwrap_or_else(|| "./data/avatars".into())
                 .into(),
+            cloudinary: cloudinary(&get)?,
             environment,
         };
         settings.check_production()?;
@@ -270,6 +276,30 @@ where
     }
 }
 
+/// Cloudinary settings when its three credentials are set; some but not all is a mistake.
+fn cloudinary(get: &impl Fn(&str) -> Option<String>) -> Result<Option<CloudinarySettings>, ConfigError> {
+    match (
+        get("CLOUDINARY_CLOUD_NAME"),
+        get("CLOUDINARY_API_KEY"),
+        get("CLOUDINARY_API_SECRET"),
+    ) {
+        (Some(cloud_name), Some(api_key), Some(secret)) => Ok(Some(CloudinarySettings {
+            cloud_name,
+            api_key,
+            api_secret: secret.into(),
+            api_base_url: get("CLOUDINARY_API_BASE_URL")
+                .unwrap_or_else(|| "https://api.cloudinary.com".into())
+                .trim_end_matches('/')
+                .to_owned(),
+        })),
+        (None, None, None) => Ok(None),
+        _ => Err(invalid(
+            "CLOUDINARY_CLOUD_NAME",
+            "CLOUDINARY_CLOUD_NAME, CLOUDINARY_API_KEY and CLOUDINARY_API_SECRET go together",
+        )),
+    }
+}
+
 fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
     ConfigError::Invalid {
         name,
@@ -306,12 +336,7 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        Settings::from_lookup(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
     #[test]

@@ -56,10 +56,7 @@ impl Db {
             return Ok(Db::Sqlite(pool));
         }
         let url = match url.split_once("://") {
-            Some((
-                "postgres" | "postgresql" | "postgresql+psycopg2" | "postgresql+asyncpg",
-                rest,
-            )) => {
+            Some(("postgres" | "postgresql" | "postgresql+psycopg2" | "postgresql+asyncpg", rest)) => {
                 format!("postgres://{rest}")
             }
             _ => return Err(DbError::UnsupportedScheme),
@@ -116,10 +113,7 @@ impl Db {
                 Db::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
             }
         };
-        matches!(
-            tokio::time::timeout(ACQUIRE_TIMEOUT, ping).await,
-            Ok(Ok(()))
-        )
+        matches!(tokio::time::timeout(ACQUIRE_TIMEOUT, ping).await, Ok(Ok(())))
     }
 }
 
@@ -134,15 +128,10 @@ fn sqlite_options(rest: &str) -> Result<SqliteConnectOptions, DbError> {
             .or_else(|| rest.strip_prefix("//"))
             .unwrap_or(rest);
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(parent) = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
+        SqliteConnectOptions::new().filename(path).create_if_missing(true)
     };
     Ok(options
         .journal_mode(SqliteJournalMode::Wal)
@@ -157,23 +146,16 @@ pub fn is_unique_violation_on(err: &sqlx::Error, column: &str) -> bool {
         return false;
     };
     db_err.is_unique_violation()
-        && (db_err.constraint().is_some_and(|c| c.contains(column))
-            || db_err.message().contains(column))
+        && (db_err.constraint().is_some_and(|c| c.contains(column)) || db_err.message().contains(column))
 }
 
 /// Whether `err` means the database could not be reached (as opposed to a bad query).
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
     matches!(
         err,
-        sqlx::Error::PoolTimedOut
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolClosed
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed
     ) || err.as_database_error().is_some_and(|e| {
         // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, PostgreSQL shutting down.
-        matches!(
-            e.code().as_deref(),
-            Some("5" | "6" | "57P01" | "57P02" | "57P03")
-        )
+        matches!(e.code().as_deref(), Some("5" | "6" | "57P01" | "57P02" | "57P03"))
     })
 }

@@ -27,6 +27,9 @@ pub const VALIDATION_FIELD: &str = "x-validation-field";
 /// How long a call may take before the caller gives up with `UNAVAILABLE`-like errors.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest user-service message either way: an avatar upload (at most
+/// [`crate::input::AVATAR_MAX_BYTES`]) plus its envelope; tonic refuses above 4 MiB by default.
+pub const AVATAR_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// A server builder already serving health (reported SERVING for `service_name`) and reflection.
 pub async fn server_with_health(service_name: &str) -> (Router, HealthReporter) {
@@ -139,4 +142,15 @@ pub fn client_info(metadata: &MetadataMap) -> (String, String) {
             .to_owned()
     };
     (get(CLIENT_IP), get(USER_AGENT))
+}
+
+/// The W3C trace id of the call (from its `traceparent` metadata), or a fresh one, so audit
+/// records can be joined with traces.
+pub fn trace_id(metadata: &MetadataMap) -> String {
+    metadata
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split('-').nth(1))
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
 }

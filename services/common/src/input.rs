@@ -5,6 +5,8 @@ use unicode_normalization::UnicodeNormalization;
 
 pub const USERNAME_MIN: usize = 3;
 pub const MAX_FIELD: usize = 100;
+/// Largest avatar upload accepted, before any decoding (the contract's "5MB").
+pub const AVATAR_MAX_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InputError {
@@ -31,15 +33,9 @@ pub fn email(raw: &str) -> Result<String, InputError> {
         return Err(InputError::Email("An email address must have an @-sign."));
     };
     if local.is_empty() {
-        return Err(InputError::Email(
-            "There must be something before the @-sign.",
-        ));
+        return Err(InputError::Email("There must be something before the @-sign."));
     }
-    if domain.is_empty()
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-    {
+    if domain.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
         return Err(InputError::Email("The part after the @-sign is not valid."));
     }
     if value.chars().count() > 254 || !email_address::EmailAddress::is_valid(&value) {

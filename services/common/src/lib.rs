@@ -6,6 +6,7 @@ pub mod db;
 pub mod grpc;
 pub mod input;
 pub mod password_policy;
+pub mod redis_conn;
 pub mod revocation;
 pub mod shutdown;
 pub mod telemetry;

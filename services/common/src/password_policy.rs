@@ -70,10 +70,7 @@ mod tests {
         for weak in ["password1", "12345678", "xxxxxxxx"] {
             assert!(check(weak, USER).is_err(), "{weak} accepted");
         }
-        assert_eq!(
-            check("testuser!", USER),
-            Err(WeakPassword::ContainsIdentity)
-        );
+        assert_eq!(check("testuser!", USER), Err(WeakPassword::ContainsIdentity));
         assert_eq!(check("short", USER), Err(WeakPassword::TooShort));
         assert_eq!(check(&"a".repeat(101), USER), Err(WeakPassword::TooLong));
     }

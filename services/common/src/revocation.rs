@@ -3,7 +3,11 @@
 //! Written by `auth`, read by the gateway on every authenticated request and by services.
 use crate::tokens::Claims;
 use async_trait::async_trait;
-use std::{collections::HashMap, sync::Mutex};
+use redis::aio::ConnectionManager;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 #[derive(Debug, thiserror::Error)]
 #[error("revocation store unavailable: {0}")]
@@ -16,12 +20,22 @@ pub trait RevocationStore: Send + Sync {
     /// Revokes every token of a session until `until` (the longest access-token lifetime).
     async fn revoke_session(&self, sid: &str, until: i64) -> Result<(), RevocationUnavailable>;
     /// Revokes every token of the user issued before `before` (Unix seconds, exclusive).
-    async fn revoke_user_before(
-        &self,
-        user_id: i64,
-        before: i64,
-    ) -> Result<(), RevocationUnavailable>;
+    async fn revoke_user_before(&self, user_id: i64, before: i64) -> Result<(), RevocationUnavailable>;
     async fn is_revoked(&self, claims: &Claims) -> Result<bool, RevocationUnavailable>;
+    /// Whether the store can be reached (readiness).
+    async fn ready(&self) -> bool {
+        true
+    }
+}
+
+/// Redis when `redis_url` is set (shared by every replica), else process memory.
+pub fn from_settings(redis_url: Option<&str>) -> Result<Arc<dyn RevocationStore>, redis::RedisError> {
+    Ok(match redis_url {
+        Some(url) => Arc::new(RedisRevocations {
+            conn: crate::redis_conn::connect(url)?,
+        }),
+        None => Arc::new(MemoryRevocations::default()),
+    })
 }
 
 /// The single-process store: entries live until their expiry instant.
@@ -68,11 +82,7 @@ impl RevocationStore for MemoryRevocations {
         Ok(())
     }
 
-    async fn revoke_user_before(
-        &self,
-        user_id: i64,
-        before: i64,
-    ) -> Result<(), RevocationUnavailable> {
+    async fn revoke_user_before(&self, user_id: i64, before: i64) -> Result<(), RevocationUnavailable> {
         let mut entries = self.inner.lock().expect("revocation lock");
         let at = entries.users.entry(user_id).or_insert(before);
         *at = (*at).max(before);
@@ -90,5 +100,75 @@ impl RevocationStore for MemoryRevocations {
         Ok(user_cutoff
             || entries.tokens.contains_key(&claims.jti)
             || entries.sessions.contains_key(&claims.sid))
+    }
+}
+
+/// The shared store: one key per revoked token, session or user, expiring with what it revokes.
+pub struct RedisRevocations {
+    conn: ConnectionManager,
+}
+
+const USER_CUTOFF_TTL_SECS: i64 = 30 * 86_400;
+
+impl RedisRevocations {
+    async fn set_until(&self, key: String, until: i64) -> Result<(), RevocationUnavailable> {
+        let ttl = (until - crate::time::now_secs()).max(1) as u64;
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(key)
+            .arg(1)
+            .arg("EX")
+            .arg(ttl)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+}
+
+fn unavailable(err: redis::RedisError) -> RevocationUnavailable {
+    RevocationUnavailable(err.to_string())
+}
+
+#[async_trait]
+impl RevocationStore for RedisRevocations {
+    async fn revoke_token(&self, jti: &str, until: i64) -> Result<(), RevocationUnavailable> {
+        self.set_until(format!("revoked:jti:{jti}"), until).await
+    }
+
+    async fn revoke_session(&self, sid: &str, until: i64) -> Result<(), RevocationUnavailable> {
+        self.set_until(format!("revoked:sid:{sid}"), until).await
+    }
+
+    async fn revoke_user_before(&self, user_id: i64, before: i64) -> Result<(), RevocationUnavailable> {
+        // Keeps the later cutoff when two revocations race.
+        let script = redis::Script::new(
+            "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') \
+             if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 1",
+        );
+        let mut conn = self.conn.clone();
+        script
+            .key(format!("revoked:user:{user_id}"))
+            .arg(before)
+            .arg(USER_CUTOFF_TTL_SECS)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    async fn is_revoked(&self, claims: &Claims) -> Result<bool, RevocationUnavailable> {
+        let mut conn = self.conn.clone();
+        let (jti, sid, user): (Option<i64>, Option<i64>, Option<i64>) = redis::cmd("MGET")
+            .arg(format!("revoked:jti:{}", claims.jti))
+            .arg(format!("revoked:sid:{}", claims.sid))
+            .arg(format!("revoked:user:{}", claims.sub))
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(jti.is_some() || sid.is_some() || user.is_some_and(|before| claims.iat < before))
+    }
+
+    async fn ready(&self) -> bool {
+        crate::redis_conn::ping(&self.conn).await
     }
 }

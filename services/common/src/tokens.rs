@@ -75,12 +75,8 @@ pub struct Minted {
 
 impl TokenKeys {
     pub fn new(settings: &JwtSettings) -> Result<Self, UnsupportedAlgorithm> {
-        let algorithm =
-            Algorithm::from_str(&settings.algorithm).map_err(|_| UnsupportedAlgorithm)?;
-        if !matches!(
-            algorithm,
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
-        ) {
+        let algorithm = Algorithm::from_str(&settings.algorithm).map_err(|_| UnsupportedAlgorithm)?;
+        if !matches!(algorithm, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
             return Err(UnsupportedAlgorithm);
         }
         let pair = |secret: &secrecy::SecretString| KeyPair {
@@ -183,10 +179,7 @@ mod tests {
     fn round_trip_and_kind_checks() {
         let keys = keys();
         let access = keys.mint(TokenKind::Access, 7, "s1");
-        assert_eq!(
-            keys.verify(TokenKind::Access, &access.token).unwrap().sub,
-            "7"
-        );
+        assert_eq!(keys.verify(TokenKind::Access, &access.token).unwrap().sub, "7");
         assert_eq!(
             keys.verify(TokenKind::Refresh, &access.token),
             Err(TokenError::WrongType)
@@ -202,15 +195,9 @@ mod tests {
     #[test]
     fn oversized_and_garbage_tokens_are_invalid() {
         let keys = keys();
-        assert_eq!(
-            keys.verify(TokenKind::Access, "abc"),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(keys.verify(TokenKind::Access, "abc"), Err(TokenError::Invalid));
         let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
-        assert_eq!(
-            keys.verify(TokenKind::Access, &huge),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(keys.verify(TokenKind::Access, &huge), Err(TokenError::Invalid));
     }
 
     #[test]

@@ -93,9 +93,7 @@ impl Dispatcher {
             while let Some(email) = emails.next() {
                 if shutdown.is_cancelled() {
                     // Hand the rest back now rather than after the lease runs out.
-                    let rest: Vec<i64> = std::iter::once(email.id)
-                        .chain(emails.map(|e| e.id))
-                        .collect();
+                    let rest: Vec<i64> = std::iter::once(email.id).chain(emails.map(|e| e.id)).collect();
                     self.queue.release(&rest).await?;
                     return Ok(handled);
                 }
@@ -110,12 +108,10 @@ impl Dispatcher {
 
     async fn deliver(&self, email: ClaimedEmail) -> Result<()> {
         let outcome = match self.message(&email) {
-            Ok(message) => {
-                match tokio::time::timeout(SEND_TIMEOUT, self.mailer.send(message)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(SendError::transient("delivery timed out")),
-                }
-            }
+            Ok(message) => match tokio::time::timeout(SEND_TIMEOUT, self.mailer.send(message)).await {
+                Ok(result) => result,
+                Err(_) => Err(SendError::transient("delivery timed out")),
+            },
             Err(err) => Err(SendError {
                 permanent: true,
                 message: err.to_string(),
@@ -139,9 +135,7 @@ impl Dispatcher {
                 // The recipient is personal data: log the row id only.
                 tracing::warn!(id = email.id, attempts, dead = give_up, error = %err.message, "email delivery failed");
                 let error: String = err.message.chars().take(MAX_ERROR_CHARS).collect();
-                self.queue
-                    .mark_failed(email.id, attempts, &error, retry)
-                    .await
+                self.queue.mark_failed(email.id, attempts, &error, retry).await
             }
         }
     }
@@ -171,9 +165,7 @@ pub fn retry_delay(base: Duration, attempts: u32, jitter: f64) -> Duration {
     let exponent = attempts.saturating_sub(1).min(30);
     // Capped before the jitter so the float multiplication cannot overflow.
     let delay = base.saturating_mul(1 << exponent).min(MAX_RETRY_DELAY);
-    delay
-        .mul_f64(1.0 + jitter.clamp(0.0, 0.5))
-        .min(MAX_RETRY_DELAY)
+    delay.mul_f64(1.0 + jitter.clamp(0.0, 0.5)).min(MAX_RETRY_DELAY)
 }
 
 #[cfg(test)]

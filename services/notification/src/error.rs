@@ -8,10 +8,7 @@ use tonic::Status;
 pub enum NotificationError {
     /// The caller sent something unusable; the message is safe to show.
     #[error("invalid {field}: {message}")]
-    InvalidArgument {
-        field: &'static str,
-        message: String,
-    },
+    InvalidArgument { field: &'static str, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database setup failed: {0}")]
@@ -19,15 +16,9 @@ pub enum NotificationError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("cannot read template {path}: {source}")]
-    Template {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Template { path: PathBuf, source: std::io::Error },
     #[error("cannot create the mail directory {path}: {source}")]
-    MailDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    MailDir { path: PathBuf, source: std::io::Error },
     #[error("cannot set up the SMTP transport: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("gRPC server failed: {0}")]

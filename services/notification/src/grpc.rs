@@ -86,10 +86,7 @@ impl NotificationGrpc {
         for value in req.keep_kinds {
             keep.extend(EmailKind::from_proto(value)?);
         }
-        let purge: Vec<EmailKind> = EmailKind::ALL
-            .into_iter()
-            .filter(|k| !keep.contains(k))
-            .collect();
+        let purge: Vec<EmailKind> = EmailKind::ALL.into_iter().filter(|k| !keep.contains(k)).collect();
         self.queue.purge_recipient(&recipient, &purge).await
     }
 }
@@ -116,10 +113,7 @@ impl NotificationService for NotificationGrpc {
         Ok(Response::new(SendEmailResponse { queued }))
     }
 
-    async fn get_queue_stats(
-        &self,
-        _: Request<QueueStatsRequest>,
-    ) -> Result<Response<QueueStats>, Status> {
+    async fn get_queue_stats(&self, _: Request<QueueStatsRequest>) -> Result<Response<QueueStats>, Status> {
         let counts = self.queue.stats().await.map_err(Status::from)?;
         Ok(Response::new(QueueStats {
             pending: counts.pending,

@@ -37,9 +37,8 @@ impl EmailKind {
 
     /// The kind of a protobuf enum value; `None` for UNSPECIFIED.
     pub fn from_proto(value: i32) -> Result<Option<EmailKind>> {
-        let kind = ProtoKind::try_from(value).map_err(|_| {
-            NotificationError::invalid("kind", format!("unknown email kind {value}"))
-        })?;
+        let kind = ProtoKind::try_from(value)
+            .map_err(|_| NotificationError::invalid("kind", format!("unknown email kind {value}")))?;
         Ok(match kind {
             ProtoKind::Unspecified => None,
             ProtoKind::Verification => Some(EmailKind::Verification),

@@ -105,9 +105,7 @@ impl Templates {
             ("link", values.link),
         ];
         let escaped = plain.map(|(key, value)| (key, escape_html(value)));
-        let escaped = escaped
-            .each_ref()
-            .map(|(key, value)| (*key, value.as_str()));
+        let escaped = escaped.each_ref().map(|(key, value)| (*key, value.as_str()));
         // A subject is one header line whatever the template file ends with.
         let subject = fill(&template.subject, &plain)
             .lines()
@@ -194,13 +192,9 @@ mod tests {
     #[test]
     fn html_part_escapes_the_name_and_both_parts_carry_the_link() {
         let link = link(EmailKind::Verification, "http://front.test/", "abc_DEF-123");
-        assert_eq!(
-            link,
-            "http://front.test/auth/verify-email?token=abc_DEF-123"
-        );
+        assert_eq!(link, "http://front.test/auth/verify-email?token=abc_DEF-123");
         let name = "<script>alert('x')</script>";
-        let email =
-            Templates::embedded().render(EmailKind::Verification, Values { name, link: &link });
+        let email = Templates::embedded().render(EmailKind::Verification, Values { name, link: &link });
         assert!(!email.html.contains("<script>"), "{}", email.html);
         assert!(
             email
@@ -214,13 +208,7 @@ mod tests {
 
     #[test]
     fn empty_name_greets_there_and_placeholders_in_values_stay_literal() {
-        let email = Templates::embedded().render(
-            EmailKind::PasswordChanged,
-            Values {
-                name: " ",
-                link: "L",
-            },
-        );
+        let email = Templates::embedded().render(EmailKind::PasswordChanged, Values { name: " ", link: "L" });
         assert!(email.text.starts_with("Hi there,"));
         let email = Templates::embedded().render(
             EmailKind::AccountDeleted,
@@ -241,11 +229,7 @@ mod tests {
     #[test]
     fn files_in_the_template_dir_override_the_embedded_ones() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("verification.subject.txt"),
-            "Hello {{name}}\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("verification.subject.txt"), "Hello {{name}}\n").unwrap();
         let templates = Templates::load(Some(dir.path())).unwrap();
         let email = templates.render(
             EmailKind::Verification,
@@ -255,9 +239,6 @@ mod tests {
             },
         );
         assert_eq!(email.subject, "Hello Ann");
-        assert!(
-            email.html.contains("Verify email"),
-            "other parts stay embedded"
-        );
+        assert!(email.html.contains("Verify email"), "other parts stay embedded");
     }
 }

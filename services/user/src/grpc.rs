@@ -4,17 +4,18 @@
 //! service, which the network policy (private network / Kubernetes NetworkPolicy) enforces.
 //! Those callers authorise the end user before they call.
 use crate::{
+    avatar::Avatars,
     error::UserError,
     repo::{ListQuery, NewUser, Sort, Stats, UserChanges, UserRecord, UserRepo},
     validate,
 };
 use astro_common::time::{micros_to_timestamp, now_micros};
 use astro_proto::user::v1::{
-    self as pb, CountAdminsRequest, CountAdminsResponse, CreateUserRequest, Credentials,
-    DeleteUserResponse, GetCredentialsByEmailRequest, GetStatsRequest, GetUserRequest,
-    ListUsersRequest, ListUsersResponse, SetPasswordHashRequest, UpdateProfileRequest,
-    UpdateUserRequest, user_service_server::UserService,
+    self as pb, CountAdminsRequest, CountAdminsResponse, CreateUserRequest, Credentials, DeleteUserResponse,
+    GetCredentialsByEmailRequest, GetStatsRequest, GetUserRequest, ListUsersRequest, ListUsersResponse,
+    SetPasswordHashRequest, UpdateProfileRequest, UpdateUserRequest, user_service_server::UserService,
 };
+use astro_proto::user::v1::{AvatarBlob, GetAvatarRequest, SetAvatarRequest};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -28,11 +29,21 @@ const RECENT_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 #[derive(Clone)]
 pub struct UserGrpc {
     repo: Arc<dyn UserRepo>,
+    avatars: Avatars,
 }
 
 impl UserGrpc {
-    pub fn new(repo: Arc<dyn UserRepo>) -> Self {
-        UserGrpc { repo }
+    pub fn new(repo: Arc<dyn UserRepo>, avatars: Avatars) -> Self {
+        UserGrpc { repo, avatars }
+    }
+
+    /// The answer to a deletion, once the deleted user's avatar is gone from storage too.
+    async fn deleted(&self, result: Result<UserRecord, UserError>) -> Reply<DeleteUserResponse> {
+        let deleted = result?;
+        self.avatars.forget(&deleted).await;
+        Ok(Response::new(DeleteUserResponse {
+            user: Some(user(deleted)),
+        }))
     }
 }
 
@@ -92,10 +103,7 @@ fn list_query(req: ListUsersRequest) -> Result<ListQuery, UserError> {
     Ok(ListQuery {
         limit: i64::from(per_page),
         offset: (i64::from(page) - 1) * i64::from(per_page),
-        search: req
-            .search
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()),
+        search: req.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
         role,
         is_verified: req.is_verified,
         is_active: req.is_active,
@@ -140,11 +148,8 @@ impl UserService for UserGrpc {
         request: Request<GetCredentialsByEmailRequest>,
     ) -> Reply<Credentials> {
         // A string that is not an email address cannot belong to any user.
-        let email =
-            validate::email(&request.into_inner().email).map_err(|_| UserError::NotFound)?;
-        Ok(Response::new(credentials(
-            self.repo.get_by_email(&email).await?,
-        )))
+        let email = validate::email(&request.into_inner().email).map_err(|_| UserError::NotFound)?;
+        Ok(Response::new(credentials(self.repo.get_by_email(&email).await?)))
     }
 
     async fn get_credentials(&self, request: Request<GetUserRequest>) -> Reply<Credentials> {
@@ -178,20 +183,43 @@ impl UserService for UserGrpc {
                 .last_name
                 .map(|v| validate::name("last_name", &v))
                 .transpose()?,
-            avatar_url: req
-                .avatar_url
-                .map(|v| validate::avatar_url(&v))
-                .transpose()?,
             ..UserChanges::default()
         };
-        reply_user(self.repo.update(req.id, changes).await)
+        let avatar_url = req.avatar_url.map(|v| validate::avatar_url(&v)).transpose()?;
+        // A URL of the user's own replaces any uploaded avatar, whose file must then go: an
+        // avatar swap, not a plain column update.
+        let swapped = match avatar_url {
+            Some(url) => Some(self.avatars.set_url(&*self.repo, req.id, url.as_deref()).await?),
+            None => None,
+        };
+        match swapped {
+            Some(done) if changes.first_name.is_none() && changes.last_name.is_none() => {
+                reply_user(Ok(done))
+            }
+            _ => reply_user(self.repo.update(req.id, changes).await),
+        }
+    }
+
+    async fn set_avatar(&self, request: Request<SetAvatarRequest>) -> Reply<pb::User> {
+        let req = request.into_inner();
+        reply_user(self.avatars.upload(&*self.repo, req.id, req.image).await)
+    }
+
+    async fn get_avatar(&self, request: Request<GetAvatarRequest>) -> Reply<AvatarBlob> {
+        let blob = self.avatars.get(&request.into_inner().name).await?;
+        Ok(Response::new(AvatarBlob {
+            data: blob.data,
+            content_type: blob.content_type.to_owned(),
+        }))
     }
 
     async fn delete_user(&self, request: Request<GetUserRequest>) -> Reply<DeleteUserResponse> {
-        let deleted = self.repo.delete(request.into_inner().id).await?;
-        Ok(Response::new(DeleteUserResponse {
-            user: Some(user(deleted)),
-        }))
+        self.deleted(self.repo.delete(request.into_inner().id).await).await
+    }
+
+    async fn admin_delete_user(&self, request: Request<GetUserRequest>) -> Reply<DeleteUserResponse> {
+        self.deleted(self.repo.delete_keeping_admin(request.into_inner().id).await)
+            .await
     }
 
     async fn list_users(&self, request: Request<ListUsersRequest>) -> Reply<ListUsersResponse> {
@@ -205,11 +233,7 @@ impl UserService for UserGrpc {
         let req = request.into_inner();
         let changes = UserChanges {
             email: req.email.as_deref().map(validate::email).transpose()?,
-            username: req
-                .username
-                .as_deref()
-                .map(validate::username)
-                .transpose()?,
+            username: req.username.as_deref().map(validate::username).transpose()?,
             first_name: req
                 .first_name
                 .map(|v| validate::name("first_name", &v))
@@ -231,10 +255,7 @@ impl UserService for UserGrpc {
         Ok(Response::new(stats(counts)))
     }
 
-    async fn count_admins(
-        &self,
-        _request: Request<CountAdminsRequest>,
-    ) -> Reply<CountAdminsResponse> {
+    async fn count_admins(&self, _request: Request<CountAdminsRequest>) -> Reply<CountAdminsResponse> {
         let admins = self.repo.count_admins().await?;
         Ok(Response::new(CountAdminsResponse { admins }))
     }

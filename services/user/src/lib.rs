@@ -1,5 +1,6 @@
 //! The user service: owns the `users` table (password hashes included; it never sees a plain
 //! password) and serves `user.v1.UserService` over gRPC.
+pub mod avatar;
 mod error;
 mod grpc;
 mod migrations;
@@ -32,19 +33,20 @@ impl UserApp {
     pub async fn build(settings: &Settings) -> Result<Self, UserError> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate(&MIGRATIONS).await?;
-        let service = UserGrpc::new(repo::for_db(&db));
+        let avatars = avatar::Avatars::new(avatar::store_for(settings)?);
+        let service = UserGrpc::new(repo::for_db(&db), avatars);
         Ok(UserApp { db, service })
     }
 
     /// Serves gRPC (with health and reflection) on `listener` until `shutdown` is cancelled,
     /// then drains in-flight calls and closes the pool.
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: CancellationToken,
-    ) -> Result<(), UserError> {
+    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), UserError> {
         let (router, reporter) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
-        let router = router.add_service(UserServiceServer::new(self.service));
+        // Avatar uploads are bigger than tonic's 4 MiB default allows.
+        let users = UserServiceServer::new(self.service)
+            .max_decoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES)
+            .max_encoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES);
+        let router = router.add_service(users);
         // Health follows the database, so an orchestrator stops routing to a replica that
         // cannot reach it; calls still answer UNAVAILABLE meanwhile.
         let db = self.db.clone();

@@ -2,17 +2,15 @@
 //! needs no migration files on disk.
 use astro_common::db::{MigrationStep, Migrations};
 
-const POSTGRES: &[MigrationStep] = &[(
-    1,
-    "users",
-    include_str!("../migrations/postgres/0001_users.sql"),
-)];
+const POSTGRES: &[MigrationStep] = &[
+    (1, "users", include_str!("../migrations/postgres/0001_users.sql")),
+    (2, "avatar_key", include_str!("../migrations/postgres/0002_avatar_key.sql")),
+];
 
-const SQLITE: &[MigrationStep] = &[(
-    1,
-    "users",
-    include_str!("../migrations/sqlite/0001_users.sql"),
-)];
+const SQLITE: &[MigrationStep] = &[
+    (1, "users", include_str!("../migrations/sqlite/0001_users.sql")),
+    (2, "avatar_key", include_str!("../migrations/sqlite/0002_avatar_key.sql")),
+];
 
 /// This service's migrations, tracked in `_user_migrations`.
 pub const MIGRATIONS: Migrations = Migrations {

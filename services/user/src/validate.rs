@@ -26,17 +26,12 @@ pub fn optional_name(field: &'static str, raw: Option<&str>) -> Result<Option<St
 
 /// `user` or `admin`.
 pub fn role(raw: &str) -> Result<Role, UserError> {
-    Role::parse(raw)
-        .ok_or_else(|| UserError::invalid("role", "String should match pattern '^(user|admin)$'"))
+    Role::parse(raw).ok_or_else(|| UserError::invalid("role", "String should match pattern '^(user|admin)$'"))
 }
 
 /// A new user's role, where `""` (proto3's unset) is the default.
 pub fn role_or_default(raw: &str) -> Result<Role, UserError> {
-    if raw.is_empty() {
-        Ok(Role::User)
-    } else {
-        role(raw)
-    }
+    if raw.is_empty() { Ok(Role::User) } else { role(raw) }
 }
 
 /// An avatar URL: http or https only (no `javascript:` or `data:` URLs reach a browser), no
@@ -59,10 +54,7 @@ pub fn avatar_url(raw: &str) -> Result<Option<String>, UserError> {
     let well_formed = host.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
         && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if !well_formed {
-        return Err(UserError::invalid(
-            "avatar_url",
-            "URL must use http or https",
-        ));
+        return Err(UserError::invalid("avatar_url", "URL must use http or https"));
     }
     Ok(Some(value.to_owned()))
 }

@@ -1,12 +1,14 @@
 //! Registration, email verification, password reset and change, account deletion.
 use super::{Auth, hash_token};
+use crate::audit::RequestContext;
+use astro_proto::notification::v1::PurgeRecipientRequest;
+use serde_json::json;
 use crate::{error::AuthError, repo::Purpose};
 use astro_common::{input, password_policy, tokens::Claims};
 use astro_proto::{
     notification::v1::EmailKind,
     user::v1::{
-        CreateUserRequest, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest,
-        User,
+        CreateUserRequest, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User,
     },
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -62,8 +64,7 @@ impl Auth {
             }
             Err(status) => return Err(AuthError::Downstream(status)),
         };
-        self.send_one_time_token(&user, Purpose::VerifyEmail)
-            .await?;
+        self.send_one_time_token(&user, Purpose::VerifyEmail).await?;
         Ok(user.id)
     }
 
@@ -97,14 +98,23 @@ impl Auth {
         self.send_one_time_token(&user, Purpose::VerifyEmail).await
     }
 
+    /// Answers at once whatever the email: the lookup and the token are done in the
+    /// background, so response time does not tell whether the account exists.
     pub async fn forgot_password(&self, email: &str) -> Result<(), AuthError> {
-        match self.user_by_email(email).await? {
-            Some(user) if user.is_active => {
-                self.send_one_time_token(&user, Purpose::ResetPassword)
-                    .await
+        let (this, email) = (self.clone(), email.to_owned());
+        tokio::spawn(async move {
+            let outcome = match this.user_by_email(&email).await {
+                Ok(Some(user)) if user.is_active => {
+                    this.send_one_time_token(&user, Purpose::ResetPassword).await
+                }
+                Ok(_) => Ok(()),
+                Err(err) => Err(err),
+            };
+            if let Err(err) = outcome {
+                tracing::error!(error = %err, "could not issue a password reset");
             }
-            _ => Ok(()),
-        }
+        });
+        Ok(())
     }
 
     /// Sets a new password from a reset token and revokes every session of the user.
@@ -112,6 +122,7 @@ impl Auth {
         &self,
         token: &str,
         new_password: SecretString,
+        ctx: &RequestContext,
     ) -> Result<(), AuthError> {
         let hash = hash_token(token);
         // Peek first so that a refused (weak) password does not burn the token.
@@ -133,6 +144,7 @@ impl Auth {
         }
         self.set_password_hash(user_id, password_hash).await?;
         self.revoke_sessions(user_id, None).await?;
+        self.audit.record(ctx, "password_reset", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::PasswordChanged).await
     }
 
@@ -142,6 +154,7 @@ impl Auth {
         caller: &Claims,
         current: SecretString,
         new: SecretString,
+        ctx: &RequestContext,
     ) -> Result<(), AuthError> {
         let user_id = caller
             .user_id()
@@ -162,6 +175,7 @@ impl Auth {
         let password_hash = self.hasher.hash(new).await?;
         self.set_password_hash(user_id, password_hash).await?;
         self.revoke_sessions(user_id, Some(&caller.sid)).await?;
+        self.audit.record(ctx, "password_change", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::PasswordChanged).await
     }
 
@@ -170,6 +184,7 @@ impl Auth {
         &self,
         caller: &Claims,
         password: Option<SecretString>,
+        ctx: &RequestContext,
     ) -> Result<(), AuthError> {
         let user_id = caller
             .user_id()
@@ -199,10 +214,23 @@ impl Auth {
             Err(status) if status.code() == Code::NotFound => {}
             Err(status) => return Err(AuthError::Downstream(status)),
         }
-        self.repo
-            .delete_user_data(user_id, &[EmailKind::AccountDeleted as i32])
-            .await?;
+        self.forget_user(&user).await?;
+        self.audit.record(ctx, "account_deleted", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::AccountDeleted).await
+    }
+
+    /// Removes the deleted user's sessions, tokens and queued mail here and in the
+    /// notification service; only an "account deleted" notice may still go out.
+    pub async fn forget_user(&self, user: &User) -> Result<(), AuthError> {
+        let keep = [EmailKind::AccountDeleted as i32];
+        self.repo.delete_user_data(user.id, &keep).await?;
+        let purge = PurgeRecipientRequest { to: user.email.clone(), keep_kinds: keep.to_vec() };
+        self.notifications
+            .clone()
+            .purge_recipient(purge)
+            .await
+            .map_err(AuthError::Downstream)?;
+        Ok(())
     }
 
     /// Revokes every session of a user at once (admin role change, disable, delete).
@@ -245,11 +273,7 @@ fn user_words(user: &User) -> [&str; 4] {
     ]
 }
 
-fn check_policy(
-    field: &'static str,
-    password: &SecretString,
-    words: &[&str],
-) -> Result<(), AuthError> {
+fn check_policy(field: &'static str, password: &SecretString, words: &[&str]) -> Result<(), AuthError> {
     password_policy::check(password.expose_secret(), words)
         .map_err(|reason| AuthError::WeakPassword { field, reason })
 }

@@ -3,16 +3,16 @@ mod account;
 mod session;
 
 pub use account::Registration;
-pub use session::Client;
 
 use crate::{
+    audit::AuditLog,
     error::AuthError,
     hashing::PasswordHasher,
     repo::{AuthRepo, OutboxEmail, Purpose},
 };
 use astro_common::{revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
-    notification::v1::EmailKind,
+    notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
     user::v1::{Credentials, GetUserRequest, User, user_service_client::UserServiceClient},
 };
 use rand::RngCore;
@@ -34,6 +34,8 @@ pub struct Auth {
     pub(crate) hasher: Arc<PasswordHasher>,
     /// Wakes the outbox relay after a state change queued an email.
     pub(crate) outbox_wake: Arc<Notify>,
+    pub(crate) audit: AuditLog,
+    pub(crate) notifications: NotificationServiceClient<Channel>,
 }
 
 impl Auth {
@@ -46,12 +48,7 @@ impl Auth {
     }
 
     async fn credentials(&self, id: i64) -> Result<Option<Credentials>, AuthError> {
-        match self
-            .users
-            .clone()
-            .get_credentials(GetUserRequest { id })
-            .await
-        {
+        match self.users.clone().get_credentials(GetUserRequest { id }).await {
             Ok(response) => Ok(Some(response.into_inner())),
             Err(status) if status.code() == Code::NotFound => Ok(None),
             Err(status) => Err(AuthError::Downstream(status)),

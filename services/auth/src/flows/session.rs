@@ -1,5 +1,7 @@
 //! Login, refresh rotation with reuse detection, and logout.
 use super::Auth;
+use crate::audit::RequestContext;
+use serde_json::json;
 use crate::{
     error::AuthError,
     repo::{NewRefreshToken, NewSession, Rotation},
@@ -16,12 +18,6 @@ const BAD_LOGIN: AuthError = AuthError::Unauthenticated("Incorrect email or pass
 const INVALID: AuthError = AuthError::Unauthenticated("Could not validate credentials");
 const REVOKED: AuthError = AuthError::Unauthenticated("Token has been invalidated");
 
-/// Who is logging in, as the edge saw it.
-pub struct Client<'a> {
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
-
 impl Auth {
     /// Checks the password (against a dummy hash for unknown emails, so timing does not tell
     /// which emails exist) and opens a new session.
@@ -29,7 +25,7 @@ impl Auth {
         &self,
         email: &str,
         password: SecretString,
-        client: Client<'_>,
+        ctx: &RequestContext,
     ) -> Result<TokenPair, AuthError> {
         let credentials = match astro_common::input::email(email) {
             Err(_) => None,
@@ -46,10 +42,13 @@ impl Auth {
         };
         let stored = credentials.as_ref().map(|c| c.password_hash.clone());
         let matches = self.hasher.verify(password, stored).await?;
+        let known = credentials.as_ref().and_then(|c| c.user.as_ref()).map(|u| u.id);
         let Some(user) = credentials.and_then(|c| c.user).filter(|_| matches) else {
+            self.audit.record(ctx, "login_failed", None, known, json!({ "email": email }));
             return Err(BAD_LOGIN);
         };
         if !user.is_active {
+            self.audit.record(ctx, "login_refused_disabled", Some(user.id), Some(user.id), json!({}));
             return Err(AuthError::Forbidden("Account is disabled"));
         }
         let sid = uuid::Uuid::new_v4().simple().to_string();
@@ -59,8 +58,8 @@ impl Auth {
                 NewSession {
                     id: &sid,
                     user_id: user.id,
-                    ip: client.ip,
-                    user_agent: client.user_agent,
+                    ip: &ctx.ip,
+                    user_agent: &ctx.user_agent,
                 },
                 refresh_row(&refresh, user.id),
             )
@@ -74,18 +73,16 @@ impl Auth {
             // The login itself succeeded; a missed "last login" stamp must not undo it.
             tracing::warn!(error = %status, "could not record last login");
         }
+        self.audit.record(ctx, "login", Some(user.id), Some(user.id), json!({ "session": sid }));
         Ok(self.pair(user.id, &sid, refresh))
     }
 
     /// Rotates a refresh token. Presenting one that was already used revokes its session.
-    pub async fn refresh(&self, token: &str) -> Result<TokenPair, AuthError> {
-        let claims = self
-            .keys
-            .verify(TokenKind::Refresh, token)
-            .map_err(|e| match e {
-                TokenError::WrongType => AuthError::Unauthenticated("Invalid token type"),
-                TokenError::Invalid => INVALID,
-            })?;
+    pub async fn refresh(&self, token: &str, ctx: &RequestContext) -> Result<TokenPair, AuthError> {
+        let claims = self.keys.verify(TokenKind::Refresh, token).map_err(|e| match e {
+            TokenError::WrongType => AuthError::Unauthenticated("Invalid token type"),
+            TokenError::Invalid => INVALID,
+        })?;
         let user_id = claims.user_id().map_err(|_| INVALID)?;
         let user = self
             .user(user_id)
@@ -104,6 +101,8 @@ impl Auth {
             Rotation::Reused { session_id } => {
                 tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
                 self.revoke_session(&session_id).await?;
+                let details = json!({ "session": session_id });
+                self.audit.record(ctx, "refresh_token_reuse", None, Some(user_id), details);
                 Err(REVOKED)
             }
             Rotation::Rejected => Err(REVOKED),
@@ -116,9 +115,9 @@ impl Auth {
         &self,
         access_token: Option<&str>,
         refresh_token: Option<&str>,
+        ctx: &RequestContext,
     ) -> Result<(), AuthError> {
-        let Some(access) = access_token.and_then(|t| self.keys.verify(TokenKind::Access, t).ok())
-        else {
+        let Some(access) = access_token.and_then(|t| self.keys.verify(TokenKind::Access, t).ok()) else {
             return Ok(());
         };
         self.revocations
@@ -126,13 +125,13 @@ impl Auth {
             .await
             .map_err(|_| AuthError::Unavailable)?;
         self.revoke_session(&access.sid).await?;
-        if let Some(refresh) =
-            refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok())
-        {
+        if let Some(refresh) = refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok()) {
             if refresh.sub == access.sub && refresh.sid != access.sid {
                 self.revoke_session(&refresh.sid).await?;
             }
         }
+        let user_id = access.user_id().ok();
+        self.audit.record(ctx, "logout", user_id, user_id, json!({ "session": access.sid }));
         Ok(())
     }
 

@@ -74,22 +74,14 @@ pub enum Rotation {
 
 #[async_trait]
 pub trait AuthRepo: Send + Sync {
-    async fn create_session(
-        &self,
-        session: NewSession<'_>,
-        refresh: NewRefreshToken<'_>,
-    ) -> RepoResult<()>;
+    async fn create_session(&self, session: NewSession<'_>, refresh: NewRefreshToken<'_>) -> RepoResult<()>;
     /// Atomically consumes `jti` and stores `next` in the same session; exactly one of two
     /// concurrent presentations of one token wins.
     async fn rotate_refresh(&self, jti: &str, next: NewRefreshToken<'_>) -> RepoResult<Rotation>;
     /// Revokes one session and its refresh tokens.
     async fn revoke_session(&self, session_id: &str) -> RepoResult<()>;
     /// Revokes every live session of a user but `keep`; returns the revoked session ids.
-    async fn revoke_user_sessions(
-        &self,
-        user_id: i64,
-        keep: Option<&str>,
-    ) -> RepoResult<Vec<String>>;
+    async fn revoke_user_sessions(&self, user_id: i64, keep: Option<&str>) -> RepoResult<Vec<String>>;
     /// Stores a new one-time token (by hash), invalidates the user's older ones of that
     /// purpose, and queues its email, in one transaction.
     async fn issue_one_time_token(
@@ -101,17 +93,9 @@ pub trait AuthRepo: Send + Sync {
         email: OutboxEmail,
     ) -> RepoResult<()>;
     /// The user a live token belongs to, without consuming it.
-    async fn peek_one_time_token(
-        &self,
-        token_hash: &str,
-        purpose: Purpose,
-    ) -> RepoResult<Option<i64>>;
+    async fn peek_one_time_token(&self, token_hash: &str, purpose: Purpose) -> RepoResult<Option<i64>>;
     /// Consumes a live token; `None` if unknown, used, expired or superseded.
-    async fn consume_one_time_token(
-        &self,
-        token_hash: &str,
-        purpose: Purpose,
-    ) -> RepoResult<Option<i64>>;
+    async fn consume_one_time_token(&self, token_hash: &str, purpose: Purpose) -> RepoResult<Option<i64>>;
     async fn enqueue_email(&self, email: OutboxEmail) -> RepoResult<()>;
     async fn due_emails(&self, limit: i64) -> RepoResult<Vec<QueuedEmail>>;
     async fn remove_email(&self, id: i64) -> RepoResult<()>;

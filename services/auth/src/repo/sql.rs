@@ -1,8 +1,6 @@
 //! The auth repository's SQL, written once: the same statements run on PostgreSQL and SQLite
 //! (both accept `$n` placeholders), so one macro body expands for each pool type.
-use super::{
-    AuthRepo, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation,
-};
+use super::{AuthRepo, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation};
 use astro_common::time::now_micros;
 use async_trait::async_trait;
 use sqlx::{Row, postgres::PgPool, sqlite::SqlitePool};
@@ -223,13 +221,15 @@ macro_rules! auth_repo {
 
 macro_rules! insert_refresh {
     ($conn:expr, $token:expr) => {
-        sqlx::query("INSERT INTO refresh_tokens (jti, session_id, user_id, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind($token.jti)
-            .bind($token.session_id)
-            .bind($token.user_id)
-            .bind($token.expires_at)
-            .execute($conn)
-            .await?
+        sqlx::query(
+            "INSERT INTO refresh_tokens (jti, session_id, user_id, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind($token.jti)
+        .bind($token.session_id)
+        .bind($token.user_id)
+        .bind($token.expires_at)
+        .execute($conn)
+        .await?
     };
 }
 

@@ -37,10 +37,9 @@ async fn setup(
     Arc<FakeMailer>,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let db =
-        astro_common::db::Db::connect(&format!("sqlite:///{}", dir.path().join("q.db").display()))
-            .await
-            .unwrap();
+    let db = astro_common::db::Db::connect(&format!("sqlite:///{}", dir.path().join("q.db").display()))
+        .await
+        .unwrap();
     db.migrate(&crate::queue::MIGRATIONS).await.unwrap();
     let queue = crate::queue::for_db(&db);
     let mailer = Arc::new(FakeMailer {
@@ -53,12 +52,7 @@ async fn setup(
         max_attempts,
         retry_base: Duration::ZERO,
     };
-    let dispatcher = Dispatcher::new(
-        queue.clone(),
-        mailer.clone(),
-        Arc::new(Notify::new()),
-        config,
-    );
+    let dispatcher = Dispatcher::new(queue.clone(), mailer.clone(), Arc::new(Notify::new()), config);
     (dir, dispatcher, queue, mailer)
 }
 
@@ -178,10 +172,6 @@ fn retry_delay_doubles_with_bounded_jitter() {
     assert_eq!(retry_delay(base, 1, 0.0), base);
     assert_eq!(retry_delay(base, 3, 0.0), base * 4);
     assert_eq!(retry_delay(base, 3, 0.5), base * 6);
-    assert_eq!(
-        retry_delay(base, 3, 9.0),
-        base * 6,
-        "jitter is at most +50%"
-    );
+    assert_eq!(retry_delay(base, 3, 9.0), base * 6, "jitter is at most +50%");
     assert_eq!(retry_delay(base, u32::MAX, 0.5), MAX_RETRY_DELAY);
 }

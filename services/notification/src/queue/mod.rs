@@ -59,9 +59,7 @@ pub struct ClaimedEmail {
 type ClaimedRow = (i64, String, String, String, String, String, i32);
 
 impl From<ClaimedRow> for ClaimedEmail {
-    fn from(
-        (id, recipient, subject, body_text, body_html, message_id, attempts): ClaimedRow,
-    ) -> Self {
+    fn from((id, recipient, subject, body_text, body_html, message_id, attempts): ClaimedRow) -> Self {
         ClaimedEmail {
             id,
             recipient,
@@ -183,7 +181,8 @@ macro_rules! email_queue_impl {
                     .fetch_all(&self.0)
                     .await?;
                 // RETURNING promises no order; deliver oldest first.
-                let mut claimed: Vec<$crate::queue::ClaimedEmail> = rows.into_iter().map(Into::into).collect();
+                let mut claimed: Vec<$crate::queue::ClaimedEmail> =
+                    rows.into_iter().map(Into::into).collect();
                 claimed.sort_by_key(|email| email.id);
                 Ok(claimed)
             }

@@ -43,9 +43,7 @@ impl TestDb {
             .await
             .unwrap();
         conn.close().await.unwrap();
-        let (base, _) = admin_url
-            .rsplit_once('/')
-            .expect("URL with a database name");
+        let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
         let url = format!("{base}/{name}");
         let db = Db::connect(&url).await.unwrap();
         Some(TestDb {
@@ -82,10 +80,7 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mail_dir = dir.path().join("mail");
-        let db_url = format!(
-            "sqlite:///{}",
-            dir.path().join("data/notification.db").display()
-        );
+        let db_url = format!("sqlite:///{}", dir.path().join("data/notification.db").display());
         let settings = Settings::from_lookup(|name| {
             Some(match name {
                 "DATABASE_URL" => db_url.clone(),

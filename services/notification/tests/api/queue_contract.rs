@@ -66,13 +66,9 @@ async fn an_idempotency_key_queues_once() {
 async fn claims_are_exclusive_and_only_due_emails_are_claimed() {
     on_both(|q| async move {
         for i in 0..40 {
-            q.enqueue(&email(
-                &format!("k{i}"),
-                EmailKind::Verification,
-                "a@x.test",
-            ))
-            .await
-            .unwrap();
+            q.enqueue(&email(&format!("k{i}"), EmailKind::Verification, "a@x.test"))
+                .await
+                .unwrap();
         }
         let now = now_micros();
         let claims = (0..4).map(|_| {
@@ -111,14 +107,9 @@ async fn failures_wait_for_their_retry_time_and_dead_emails_stay_dead() {
             q.claim_due(now, 10, now + MINUTE).await.unwrap().is_empty(),
             "not due yet"
         );
-        let retried = q
-            .claim_due(now + 2 * MINUTE, 10, now + 3 * MINUTE)
-            .await
-            .unwrap();
+        let retried = q.claim_due(now + 2 * MINUTE, 10, now + 3 * MINUTE).await.unwrap();
         assert_eq!(retried[0].attempts, 1);
-        q.mark_failed(id, 2, "421 try later", Retry::Never)
-            .await
-            .unwrap();
+        q.mark_failed(id, 2, "421 try later", Retry::Never).await.unwrap();
         assert!(
             q.claim_due(now + 10 * MINUTE, 10, now + 11 * MINUTE)
                 .await

@@ -1,8 +1,6 @@
 //! The running service, spoken to over gRPC.
 use crate::helpers::TestApp;
-use astro_proto::notification::v1::{
-    EmailKind, PurgeRecipientRequest, QueueStatsRequest, SendEmailRequest,
-};
+use astro_proto::notification::v1::{EmailKind, PurgeRecipientRequest, QueueStatsRequest, SendEmailRequest};
 use tonic::Code;
 
 fn request(key: &str, kind: EmailKind, to: &str, name: &str, token: &str) -> SendEmailRequest {
@@ -26,14 +24,7 @@ async fn a_verification_email_is_delivered_as_an_eml_file_with_both_parts() {
         "Ann <b>",
         token,
     );
-    assert!(
-        app.client
-            .send_email(req)
-            .await
-            .unwrap()
-            .into_inner()
-            .queued
-    );
+    assert!(app.client.send_email(req).await.unwrap().into_inner().queued);
 
     let mails = app.wait_for_mail(1).await;
     let parsed = mailparse::parse_mail(mails[0].as_bytes()).unwrap();
@@ -58,10 +49,7 @@ async fn a_verification_email_is_delivered_as_an_eml_file_with_both_parts() {
         part.get_body().unwrap()
     };
     let (text, html) = (part("text/plain"), part("text/html"));
-    assert!(
-        text.contains(&link) && html.contains(&link),
-        "{text}\n{html}"
-    );
+    assert!(text.contains(&link) && html.contains(&link), "{text}\n{html}");
     assert!(html.contains("Ann &lt;b&gt;") && text.contains("Hi Ann <b>,"));
 
     let stats = app
@@ -92,14 +80,7 @@ async fn send_email_twice_with_one_key_queues_one_email() {
             .into_inner()
             .queued
     );
-    assert!(
-        !app.client
-            .send_email(req)
-            .await
-            .unwrap()
-            .into_inner()
-            .queued
-    );
+    assert!(!app.client.send_email(req).await.unwrap().into_inner().queued);
     app.wait_for_mail(1).await;
     let stats = app
         .client
@@ -133,10 +114,7 @@ async fn unusable_requests_are_invalid_arguments() {
 #[tokio::test]
 async fn purge_recipient_keeps_only_the_listed_kinds() {
     let mut app = TestApp::spawn().await;
-    for (key, kind) in [
-        ("v", EmailKind::Verification),
-        ("d", EmailKind::AccountDeleted),
-    ] {
+    for (key, kind) in [("v", EmailKind::Verification), ("d", EmailKind::AccountDeleted)] {
         let req = request(key, kind, "cy@example.com", "Cy", "tok");
         app.client.send_email(req).await.unwrap();
     }

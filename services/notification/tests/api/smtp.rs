@@ -33,12 +33,7 @@ async fn fake_smtp() -> (u16, mpsc::UnboundedReceiver<String>) {
                         let _ = tx.send(std::mem::take(&mut data));
                         b"250 queued\r\n"
                     } else {
-                        match line
-                            .get(..4)
-                            .unwrap_or_default()
-                            .to_ascii_uppercase()
-                            .as_str()
-                        {
+                        match line.get(..4).unwrap_or_default().to_ascii_uppercase().as_str() {
                             "EHLO" | "HELO" => b"250 fake\r\n",
                             "RCPT" if line.contains("refuse@") => b"550 no such user\r\n",
                             "DATA" => {
@@ -89,9 +84,6 @@ async fn delivers_over_smtp_and_reports_refusals_as_permanent() {
         "{data}"
     );
 
-    let err = mailer
-        .send(message("refuse@example.com"))
-        .await
-        .unwrap_err();
+    let err = mailer.send(message("refuse@example.com")).await.unwrap_err();
     assert!(err.permanent, "{err}");
 }

@@ -49,6 +49,8 @@ pub struct UserRecord {
     pub is_verified: bool,
     pub is_active: bool,
     pub avatar_url: Option<String>,
+    /// The storage key of the uploaded avatar the user has now, if any (never sent out).
+    pub avatar_key: Option<String>,
     /// Microseconds since the Unix epoch, as are the other timestamps.
     pub created_at: i64,
     pub updated_at: i64,
@@ -79,6 +81,14 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub is_verified: Option<bool>,
     pub is_active: Option<bool>,
+}
+
+impl UserChanges {
+    /// Whether applying these changes could take away someone's working admin rights, so
+    /// that the write must make sure another admin remains.
+    pub fn may_remove_an_admin(&self) -> bool {
+        self.role == Some(Role::User) || self.is_active == Some(false) || self.is_verified == Some(false)
+    }
 }
 
 /// The column a listing is ordered by (ties are always broken by id, in the same direction).
@@ -151,10 +161,23 @@ pub trait UserRepo: Send + Sync {
     async fn mark_verified(&self, id: i64) -> Result<UserRecord, UserError>;
     async fn record_login(&self, id: i64) -> Result<UserRecord, UserError>;
     /// Applies every change in one statement, so concurrent updates of different fields
-    /// never undo each other.
+    /// never undo each other. [`UserError::LastAdmin`] when it would leave no active,
+    /// verified admin.
     async fn update(&self, id: i64, changes: UserChanges) -> Result<UserRecord, UserError>;
     /// Deletes the user and returns what was deleted.
     async fn delete(&self, id: i64) -> Result<UserRecord, UserError>;
+    /// Deletes the user unless they are the last active, verified admin
+    /// ([`UserError::LastAdmin`]).
+    async fn delete_keeping_admin(&self, id: i64) -> Result<UserRecord, UserError>;
+    /// Sets the avatar key and URL if the key is still `expected` (compare and swap);
+    /// `Ok(None)` when it is not (or the user is gone), for the caller to look again.
+    async fn swap_avatar(
+        &self,
+        id: i64,
+        expected: Option<&str>,
+        key: Option<&str>,
+        url: Option<&str>,
+    ) -> Result<Option<UserRecord>, UserError>;
     /// One page and the total number of matching users.
     async fn list(&self, query: ListQuery) -> Result<(Vec<UserRecord>, u64), UserError>;
     /// `recent_since` is the creation time (µs) from which a registration counts as recent.

@@ -14,7 +14,17 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite, postgres::PgPool, sqlite::Sqlit
 macro_rules! columns {
     () => {
         "id, email, username, password_hash, first_name, last_name, role, is_verified, \
-         is_active, avatar_url, created_at, updated_at, last_login_at"
+         is_active, avatar_url, avatar_key, created_at, updated_at, last_login_at"
+    };
+}
+
+/// Whether the row being written is not the only active, verified admin: either it is not one,
+/// or another one exists. Part of the write's own `WHERE`, so check and write are one step.
+macro_rules! another_admin_remains {
+    () => {
+        "(NOT (role = 'admin' AND is_active AND is_verified) \
+         OR EXISTS (SELECT 1 FROM users AS other WHERE other.role = 'admin' \
+         AND other.is_active AND other.is_verified AND other.id <> $1))"
     };
 }
 
@@ -52,10 +62,31 @@ const UPDATE: &str = concat!(
      is_verified = COALESCE($14, is_verified), \
      is_active = COALESCE($15, is_active), \
      updated_at = $16 \
-     WHERE id = $1 RETURNING ",
+     WHERE id = $1 AND ((COALESCE($13, role) = 'admin' AND COALESCE($15, is_active) \
+     AND COALESCE($14, is_verified)) OR ",
+    another_admin_remains!(),
+    ") RETURNING ",
+    columns!()
+);
+// `IS NOT DISTINCT FROM`: NULL (no uploaded avatar) compares equal to NULL, on PostgreSQL
+// and on SQLite (3.39+).
+const SWAP_AVATAR: &str = concat!(
+    "UPDATE users SET avatar_key = $3, avatar_url = $4, updated_at = $5 \
+     WHERE id = $1 AND avatar_key IS NOT DISTINCT FROM $2 RETURNING ",
     columns!()
 );
 const DELETE: &str = concat!("DELETE FROM users WHERE id = $1 RETURNING ", columns!());
+const DELETE_KEEPING_ADMIN: &str = concat!(
+    "DELETE FROM users WHERE id = $1 AND ",
+    another_admin_remains!(),
+    " RETURNING ",
+    columns!()
+);
+/// PostgreSQL under READ COMMITTED evaluates each write's `EXISTS` on its own snapshot, so two
+/// admins demoting each other at once would both see the other still in place. Locking every
+/// admin row first serialises such writes; the second then re-reads and is refused. (SQLite
+/// needs no lock: a write statement holds the database's single write lock throughout.)
+pub(super) const LOCK_ADMINS_PG: &str = "SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE";
 // `FILTER` works on PostgreSQL and on SQLite (3.30+), and yields BIGINT on both, where a
 // PostgreSQL `SUM` would be NUMERIC.
 const STATS: &str = "SELECT COUNT(*) AS total, \
@@ -70,7 +101,7 @@ const COUNT_ADMINS: &str = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
 
 /// A repository type over `$pool` for database `$db`.
 macro_rules! user_repo {
-    ($(#[$doc:meta])* $repo:ident, $pool:ty, $db:ty) => {
+    ($(#[$doc:meta])* $repo:ident, $pool:ty, $db:ty, $lock_admins:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $repo(pub $pool);
@@ -88,6 +119,7 @@ macro_rules! user_repo {
                     is_verified: row.try_get("is_verified")?,
                     is_active: row.try_get("is_active")?,
                     avatar_url: row.try_get("avatar_url")?,
+                    avatar_key: row.try_get("avatar_key")?,
                     created_at: row.try_get("created_at")?,
                     updated_at: row.try_get("updated_at")?,
                     last_login_at: row.try_get("last_login_at")?,
@@ -102,6 +134,29 @@ macro_rules! user_repo {
                 let row = query.fetch_optional(&self.0).await.map_err(write_error)?;
                 let row = row.ok_or(UserError::NotFound)?;
                 Ok(Self::record(&row)?)
+            }
+
+            /// Runs a write whose `WHERE` keeps an admin in place, after taking the admin lock
+            /// when `lock`. No row back means the user is absent or the guard refused.
+            async fn guarded(
+                &self,
+                id: i64,
+                lock: bool,
+                query: sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments>,
+            ) -> Result<UserRecord, UserError> {
+                let mut tx = self.0.begin().await?;
+                let lock_admins: Option<&'static str> = $lock_admins;
+                if let Some(sql) = lock_admins.filter(|_| lock) {
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                }
+                let row = query.fetch_optional(&mut *tx).await.map_err(write_error)?;
+                let Some(row) = row else {
+                    let exists = sqlx::query(SELECT_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+                    return Err(if exists.is_some() { UserError::LastAdmin } else { UserError::NotFound });
+                };
+                let record = Self::record(&row)?;
+                tx.commit().await?;
+                Ok(record)
             }
 
             fn bind_all<'q>(
@@ -162,6 +217,7 @@ macro_rules! user_repo {
 
             async fn update(&self, id: i64, changes: UserChanges) -> Result<UserRecord, UserError> {
                 let key = changes.username.as_deref().map(astro_common::input::username_key);
+                let lock = changes.may_remove_an_admin();
                 let query = sqlx::query(UPDATE)
                     .bind(id)
                     .bind(changes.email.is_some())
@@ -179,11 +235,33 @@ macro_rules! user_repo {
                     .bind(changes.is_verified)
                     .bind(changes.is_active)
                     .bind(now_micros());
-                self.one(query).await
+                self.guarded(id, lock, query).await
             }
 
             async fn delete(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(DELETE).bind(id)).await
+            }
+
+            async fn delete_keeping_admin(&self, id: i64) -> Result<UserRecord, UserError> {
+                self.guarded(id, true, sqlx::query(DELETE_KEEPING_ADMIN).bind(id)).await
+            }
+
+            async fn swap_avatar(
+                &self,
+                id: i64,
+                expected: Option<&str>,
+                key: Option<&str>,
+                url: Option<&str>,
+            ) -> Result<Option<UserRecord>, UserError> {
+                let row = sqlx::query(SWAP_AVATAR)
+                    .bind(id)
+                    .bind(expected.map(str::to_owned))
+                    .bind(key.map(str::to_owned))
+                    .bind(url.map(str::to_owned))
+                    .bind(now_micros())
+                    .fetch_optional(&self.0)
+                    .await?;
+                Ok(row.as_ref().map(Self::record).transpose()?)
             }
 
             async fn list(&self, query: ListQuery) -> Result<(Vec<UserRecord>, u64), UserError> {
@@ -224,11 +302,13 @@ user_repo!(
     /// Users in PostgreSQL.
     PgUserRepo,
     PgPool,
-    Postgres
+    Postgres,
+    Some(LOCK_ADMINS_PG)
 );
 user_repo!(
     /// Users in SQLite.
     SqliteUserRepo,
     SqlitePool,
-    Sqlite
+    Sqlite,
+    None
 );

@@ -24,11 +24,7 @@ async fn credentials_and_flags(mut client: Client) {
         email: "nobody@example.com".into(),
     };
     assert_eq!(
-        client
-            .get_credentials_by_email(unknown)
-            .await
-            .unwrap_err()
-            .code(),
+        client.get_credentials_by_email(unknown).await.unwrap_err().code(),
         Code::NotFound
     );
 
@@ -37,24 +33,12 @@ async fn credentials_and_flags(mut client: Client) {
         password_hash: "$argon2id$new".into(),
     };
     client.set_password_hash(set).await.unwrap();
-    let creds = client
-        .get_credentials(get(user.id))
-        .await
-        .unwrap()
-        .into_inner();
+    let creds = client.get_credentials(get(user.id)).await.unwrap().into_inner();
     assert_eq!(creds.password_hash, "$argon2id$new");
 
-    let verified = client
-        .mark_verified(get(user.id))
-        .await
-        .unwrap()
-        .into_inner();
+    let verified = client.mark_verified(get(user.id)).await.unwrap().into_inner();
     assert!(verified.is_verified);
-    let logged_in = client
-        .record_login(get(user.id))
-        .await
-        .unwrap()
-        .into_inner();
+    let logged_in = client.record_login(get(user.id)).await.unwrap().into_inner();
     assert!(logged_in.last_login_at.is_some());
     assert!(micros(logged_in.updated_at) >= micros(verified.updated_at));
 
@@ -95,10 +79,7 @@ async fn admin_edit(mut client: Client) {
         .update_user(edit(|r| r.username = Some("Hank".into())))
         .await
         .unwrap_err();
-    assert_eq!(
-        (err.code(), err.message()),
-        (Code::AlreadyExists, "username")
-    );
+    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "username"));
     let err = client
         .update_user(edit(|r| r.role = Some("root".into())))
         .await

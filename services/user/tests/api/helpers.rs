@@ -52,15 +52,11 @@ where
             let base = admin_url
                 .rsplit_once('/')
                 .map_or(admin_url.as_str(), |(base, _)| base);
-            (
-                format!("{base}/{name}"),
-                Scratch::Postgres { admin_url, name },
-            )
+            (format!("{base}/{name}"), Scratch::Postgres { admin_url, name })
         }
     };
     let settings =
-        Settings::from_lookup(|key| (key == "DATABASE_URL").then(|| database_url.clone()))
-            .expect("settings");
+        Settings::from_lookup(|key| (key == "DATABASE_URL").then(|| database_url.clone())).expect("settings");
     let app = UserApp::build(&settings).await.expect("build user service");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");

@@ -1,8 +1,7 @@
 //! The admin listing and the stats.
 use crate::helpers::{Client, create, new_user, on_both_backends};
 use astro_proto::user::v1::{
-    CreateUserRequest, GetStatsRequest, ListUsersRequest, ListUsersResponse, Stats,
-    UpdateUserRequest,
+    CreateUserRequest, GetStatsRequest, ListUsersRequest, ListUsersResponse, Stats, UpdateUserRequest,
 };
 use tonic::Code;
 
@@ -14,11 +13,7 @@ on_both_backends!(
 );
 
 async fn list(client: &mut Client, request: ListUsersRequest) -> ListUsersResponse {
-    client
-        .list_users(request)
-        .await
-        .expect("list users")
-        .into_inner()
+    client.list_users(request).await.expect("list users").into_inner()
 }
 
 fn usernames(response: &ListUsersResponse) -> Vec<&str> {
@@ -150,9 +145,7 @@ async fn filters_and_totals(mut client: Client) {
     };
     assert_eq!(list(&mut client, filter(None, None, None)).await.total, 6);
     assert_eq!(
-        list(&mut client, filter(Some("admin"), None, None))
-            .await
-            .total,
+        list(&mut client, filter(Some("admin"), None, None)).await.total,
         1
     );
     assert_eq!(
@@ -167,26 +160,13 @@ async fn filters_and_totals(mut client: Client) {
             .total,
         2
     );
-    assert_eq!(
-        list(&mut client, filter(None, None, Some(false)))
-            .await
-            .total,
-        1
-    );
+    assert_eq!(list(&mut client, filter(None, None, Some(false))).await.total, 1);
     let page = list(&mut client, filter(None, Some(true), None)).await;
-    assert_eq!(
-        (page.users.len(), page.total),
-        (1, 3),
-        "the total ignores paging"
-    );
+    assert_eq!((page.users.len(), page.total), (1, 3), "the total ignores paging");
 }
 
 async fn stats_count_everything(mut client: Client) {
-    let empty = client
-        .get_stats(GetStatsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let empty = client.get_stats(GetStatsRequest {}).await.unwrap().into_inner();
     assert_eq!(empty, Stats::default());
     for i in 0..4 {
         let user = create(
@@ -207,11 +187,7 @@ async fn stats_count_everything(mut client: Client) {
             client.update_user(edit).await.unwrap();
         }
     }
-    let stats = client
-        .get_stats(GetStatsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let stats = client.get_stats(GetStatsRequest {}).await.unwrap().into_inner();
     assert_eq!(
         stats,
         Stats {

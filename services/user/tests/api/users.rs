@@ -55,10 +55,7 @@ async fn duplicates_are_already_exists(mut client: Client) {
         ..new_user("BOB")
     };
     let err = client.create_user(same_username).await.unwrap_err();
-    assert_eq!(
-        (err.code(), err.message()),
-        (Code::AlreadyExists, "username")
-    );
+    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "username"));
 
     let bad = CreateUserRequest {
         email: "not-an-email".into(),
@@ -93,10 +90,7 @@ async fn concurrent_duplicate_creates_yield_one_user(client: Client) {
     for attempt in attempts {
         match attempt.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(status) => assert_eq!(
-                (status.code(), status.message()),
-                (Code::AlreadyExists, "email")
-            ),
+            Err(status) => assert_eq!((status.code(), status.message()), (Code::AlreadyExists, "email")),
         }
     }
     assert_eq!(ok, 1);
@@ -112,13 +106,12 @@ async fn profile_updates_change_only_what_is_set(mut client: Client) {
         },
     )
     .await;
-    let update =
-        |first: Option<&str>, last: Option<&str>, avatar: Option<&str>| UpdateProfileRequest {
-            id: user.id,
-            first_name: first.map(Into::into),
-            last_name: last.map(Into::into),
-            avatar_url: avatar.map(Into::into),
-        };
+    let update = |first: Option<&str>, last: Option<&str>, avatar: Option<&str>| UpdateProfileRequest {
+        id: user.id,
+        first_name: first.map(Into::into),
+        last_name: last.map(Into::into),
+        avatar_url: avatar.map(Into::into),
+    };
 
     let changed = client
         .update_profile(update(Some("Daniel"), None, None))
@@ -126,19 +119,11 @@ async fn profile_updates_change_only_what_is_set(mut client: Client) {
         .unwrap()
         .into_inner();
     assert_eq!(changed.first_name.as_deref(), Some("Daniel"));
-    assert_eq!(
-        changed.last_name.as_deref(),
-        Some("Doe"),
-        "unset fields stay"
-    );
+    assert_eq!(changed.last_name.as_deref(), Some("Doe"), "unset fields stay");
     assert!(micros(changed.updated_at) >= micros(user.updated_at));
 
     let changed = client
-        .update_profile(update(
-            None,
-            Some(""),
-            Some("https://cdn.example.com/a.png"),
-        ))
+        .update_profile(update(None, Some(""), Some("https://cdn.example.com/a.png")))
         .await
         .unwrap()
         .into_inner();

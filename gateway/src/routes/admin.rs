@@ -1,0 +1,169 @@
+//! `/api/admin`: user management, statistics and the audit log, for verified admins. The edge
+//! checks the role from the user record; the admin service checks it again on every call.
+mod models;
+mod params;
+
+pub use models::{
+    AdminUpdateUserRequest, AuditEventResponse, AuditLogQuery, AuditLogResponse, RoleUpdateRequest,
+    StatsResponse, UserListQuery, UserListResponse,
+};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::VerifiedUser,
+    json::JsonBody,
+    models::{ErrorResponse, MessageResponse, UserResponse, ValidationErrorResponse},
+    state::AppState,
+};
+use astro_common::time::micros_to_timestamp;
+use astro_proto::{admin::v1 as admin_pb, user::v1 as user_pb};
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, Path, Query, State},
+    http::{StatusCode, request::Parts},
+    routing::{get, put},
+};
+use params::path_id;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/users/{id}", get(get_user).put(update_user).delete(delete_user))
+        .route("/users/{id}/role", put(change_role))
+        .route("/stats", get(stats))
+        .route("/audit-log", get(audit_log))
+}
+
+/// A verified, active caller whose role is admin.
+pub struct AdminUser(pub VerifiedUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let me = VerifiedUser::from_request_parts(parts, state).await?;
+        if me.user.role != "admin" {
+            return Err(ApiError::Detail(StatusCode::FORBIDDEN, "Not enough permissions".into()));
+        }
+        Ok(AdminUser(me))
+    }
+}
+
+type QueryPairs = Query<Vec<(String, String)>>;
+
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
+    responses((status = 200, body = UserListResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Query(pairs): QueryPairs,
+) -> ApiResult<Json<UserListResponse>> {
+    let query = UserListQuery::parse(pairs)?;
+    let request = user_pb::ListUsersRequest {
+        page: query.page,
+        per_page: query.per_page,
+        search: query.search,
+        role: query.role,
+        is_verified: query.is_verified,
+        is_active: query.is_active,
+        sort: query.sort.unwrap_or_default(),
+    };
+    let listed = state.admin.clone().list_users(me.caller.request(request)).await?.into_inner();
+    Ok(Json(UserListResponse::new(listed.users, listed.total, query.page, query.per_page)))
+}
+
+#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = UserResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserResponse>> {
+    let request = admin_pb::UserIdRequest { id: path_id("id", &id)? };
+    let user = state.admin.clone().get_user(me.caller.request(request)).await?.into_inner();
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(put, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AdminUpdateUserRequest,
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> ApiResult<Json<UserResponse>> {
+    let id = path_id("id", &id)?;
+    let form = AdminUpdateUserRequest::parse(&body)?;
+    let request = user_pb::UpdateUserRequest {
+        id,
+        email: form.email,
+        username: form.username,
+        first_name: form.first_name,
+        last_name: form.last_name,
+        role: form.role,
+        is_verified: form.is_verified,
+        is_active: form.is_active,
+    };
+    let user = state.admin.clone().update_user(me.caller.request(request)).await?.into_inner();
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(delete, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageResponse>> {
+    let request = admin_pb::UserIdRequest { id: path_id("id", &id)? };
+    state.admin.clone().delete_user(me.caller.request(request)).await?;
+    Ok(MessageResponse::new("User deleted successfully"))
+}
+
+#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RoleUpdateRequest,
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> ApiResult<Json<UserResponse>> {
+    let id = path_id("id", &id)?;
+    let role = RoleUpdateRequest::parse(&body)?.role;
+    let request = admin_pb::ChangeRoleRequest { id, role };
+    let user = state.admin.clone().change_role(me.caller.request(request)).await?.into_inner();
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(get, path = "/api/admin/stats", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = StatsResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn stats(State(state): State<AppState>, AdminUser(me): AdminUser) -> ApiResult<Json<StatsResponse>> {
+    let request = me.caller.request(user_pb::GetStatsRequest {});
+    Ok(Json(state.admin.clone().get_stats(request).await?.into_inner().into()))
+}
+
+#[utoipa::path(get, path = "/api/admin/audit-log", tag = "admin", security(("bearer" = [])), params(AuditLogQuery),
+    responses((status = 200, body = AuditLogResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+    Query(pairs): QueryPairs,
+) -> ApiResult<Json<AuditLogResponse>> {
+    let query = AuditLogQuery::parse(pairs)?;
+    let request = admin_pb::ListAuditLogRequest {
+        page: query.page,
+        per_page: query.per_page,
+        user_id: query.user_id,
+        action: query.action,
+        since: query.since.map(micros_to_timestamp),
+        until: query.until.map(micros_to_timestamp),
+    };
+    let listed = state.admin.clone().list_audit_log(me.caller.request(request)).await?.into_inner();
+    Ok(Json(AuditLogResponse {
+        events: listed.events.into_iter().map(AuditEventResponse::from).collect(),
+        total: listed.total,
+        page: query.page,
+        per_page: query.per_page,
+        pages: models::pages(listed.total, query.per_page),
+    }))
+}

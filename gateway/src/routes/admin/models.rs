@@ -1,0 +1,291 @@
+//! The JSON and query shapes of `/api/admin`, with their OpenAPI schemas.
+use super::params::Params;
+use crate::{
+    error::ApiError,
+    json::{Fields, JsonBody, Secrecy::Public},
+    models::{UserResponse, name},
+};
+use astro_common::{input, time};
+use astro_proto::{
+    admin::v1::RecordedEvent,
+    user::v1::{Stats, User},
+};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+/// The pattern a role must match, as the original API declared it.
+pub const ROLE_PATTERN: &str = "^(user|admin)$";
+const MAX_PER_PAGE: i64 = 100;
+const DEFAULT_PER_PAGE: i64 = 20;
+const SEARCH_MAX: usize = 200;
+
+fn is_role(value: &str) -> bool {
+    matches!(value, "user" | "admin")
+}
+
+/// `ceil(total / per_page)`: 0 pages when nothing matches.
+pub fn pages(total: u64, per_page: u32) -> u64 {
+    total.div_ceil(u64::from(per_page.max(1)))
+}
+
+/// `page` (≥ 1, default 1) and `per_page` (1-100, default 20), as every listing takes them.
+fn paging(p: &mut Params) -> (u32, u32) {
+    let page = p.int("page", 1, i64::from(u32::MAX)).unwrap_or(1);
+    let per_page = p.int("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE);
+    // Both are range-checked above.
+    (page as u32, per_page as u32)
+}
+
+/// Filters and order of `GET /api/admin/users`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    pub page: u32,
+    /// Users per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: u32,
+    /// Case-insensitive substring of email, username, first or last name (`%`, `_` literal).
+    pub search: Option<String>,
+    /// `user` or `admin`.
+    pub role: Option<String>,
+    pub is_verified: Option<bool>,
+    pub is_active: Option<bool>,
+    /// `created_at` (default), `email` or `username`; `-` prefix for descending. Ties by id.
+    #[param(pattern = "^-?(created_at|email|username)$")]
+    pub sort: Option<String>,
+}
+
+impl UserListQuery {
+    pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
+        let mut p = Params::new(pairs);
+        let (page, per_page) = paging(&mut p);
+        let query = UserListQuery {
+            page,
+            per_page,
+            search: p.string("search", SEARCH_MAX),
+            role: p.choice("role", &["user", "admin"]),
+            is_verified: p.bool("is_verified"),
+            is_active: p.bool("is_active"),
+            sort: p.choice("sort", &["created_at", "-created_at", "email", "-email", "username", "-username"]),
+        };
+        p.finish(query)
+    }
+}
+
+/// Filters of `GET /api/admin/audit-log`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditLogQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    pub page: u32,
+    /// Events per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: u32,
+    /// Events where this user is the actor or the target.
+    pub user_id: Option<i64>,
+    pub action: Option<String>,
+    /// RFC 3339: events at or after this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub since: Option<i64>,
+    /// RFC 3339: events at or before this instant (a whole second includes all of it).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub until: Option<i64>,
+}
+
+impl AuditLogQuery {
+    /// `since` and `until` become µs since the Unix epoch.
+    pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
+        let mut p = Params::new(pairs);
+        let (page, per_page) = paging(&mut p);
+        let user_id = p.int("user_id", i64::MIN, i64::MAX);
+        let action = p.string("action", 100);
+        let since = p.datetime("since").map(|at| at.timestamp_micros());
+        // Times are shown in whole seconds, so `until` a shown time must include that event.
+        let until = p.datetime("until").map(|at| {
+            let micros = at.timestamp_micros();
+            if at.timestamp_subsec_nanos() == 0 { micros + 999_999 } else { micros }
+        });
+        p.finish(AuditLogQuery { page, per_page, user_id, action, since, until })
+    }
+}
+
+/// A page of users.
+#[derive(Serialize, ToSchema)]
+pub struct UserListResponse {
+    pub users: Vec<UserResponse>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub pages: u64,
+}
+
+impl UserListResponse {
+    pub fn new(users: Vec<User>, total: u64, page: u32, per_page: u32) -> Self {
+        UserListResponse {
+            users: users.into_iter().map(UserResponse::from).collect(),
+            total,
+            page,
+            per_page,
+            pages: pages(total, per_page),
+        }
+    }
+}
+
+/// User counts for the dashboard.
+#[derive(Serialize, ToSchema)]
+pub struct StatsResponse {
+    pub total_users: u64,
+    pub verified_users: u64,
+    pub unverified_users: u64,
+    pub admin_users: u64,
+    /// Registered within the last 7 days.
+    pub recent_registrations: u64,
+    pub active_users: u64,
+    pub disabled_users: u64,
+}
+
+impl From<Stats> for StatsResponse {
+    fn from(s: Stats) -> Self {
+        StatsResponse {
+            total_users: s.total_users,
+            verified_users: s.verified_users,
+            unverified_users: s.unverified_users,
+            admin_users: s.admin_users,
+            recent_registrations: s.recent_registrations,
+            active_users: s.active_users,
+            disabled_users: s.disabled_users,
+        }
+    }
+}
+
+/// One audit-log entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventResponse {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub action: String,
+    pub actor_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub ip: String,
+    pub user_agent: String,
+    pub trace_id: String,
+    /// What the event recorded: a JSON object when it was recorded as JSON, else the text.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl From<RecordedEvent> for AuditEventResponse {
+    fn from(recorded: RecordedEvent) -> Self {
+        let event = recorded.event.unwrap_or_default();
+        let details = match event.details.as_str() {
+            "" => Value::Null,
+            text => serde_json::from_str(text).unwrap_or_else(|_| Value::String(event.details.clone())),
+        };
+        AuditEventResponse {
+            id: recorded.id,
+            at: recorded
+                .at
+                .map(|at| time::to_rfc3339(time::timestamp_to_datetime(&at)))
+                .unwrap_or_default(),
+            action: event.action,
+            actor_id: event.actor_id,
+            target_id: event.target_id,
+            ip: event.ip,
+            user_agent: event.user_agent,
+            trace_id: event.trace_id,
+            details,
+        }
+    }
+}
+
+/// A page of audit-log entries, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditLogResponse {
+    pub events: Vec<AuditEventResponse>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub pages: u64,
+}
+
+/// An admin's edit of a user: only the fields given change.
+#[derive(Default, serde::Deserialize, ToSchema)]
+pub struct AdminUpdateUserRequest {
+    #[schema(format = "email")]
+    pub email: Option<String>,
+    #[schema(min_length = 3, max_length = 100)]
+    pub username: Option<String>,
+    #[schema(max_length = 100)]
+    pub first_name: Option<String>,
+    #[schema(max_length = 100)]
+    pub last_name: Option<String>,
+    #[schema(pattern = "^(user|admin)$")]
+    pub role: Option<String>,
+    pub is_verified: Option<bool>,
+    pub is_active: Option<bool>,
+}
+
+impl AdminUpdateUserRequest {
+    /// Unknown fields are ignored; `null` means "leave as is".
+    pub fn parse(body: &JsonBody) -> Result<Self, ApiError> {
+        let mut f = Fields::new(body)?;
+        let email = f.has("email").then(|| f.email("email"));
+        let username = f
+            .has("username")
+            .then(|| f.string("username", input::USERNAME_MIN, input::MAX_FIELD, Public));
+        if let Some(Err(err)) = username.as_deref().filter(|u| !u.is_empty()).map(input::username) {
+            f.reject("username", err.to_string(), Public);
+        }
+        let role = f.optional_string("role", input::MAX_FIELD, Public);
+        if let Some(role) = &role {
+            f.check_pattern("role", ROLE_PATTERN, is_role(role));
+        }
+        let form = AdminUpdateUserRequest {
+            email,
+            username,
+            first_name: name(&mut f, "first_name"),
+            last_name: name(&mut f, "last_name"),
+            role,
+            is_verified: f.optional_bool("is_verified"),
+            is_active: f.optional_bool("is_active"),
+        };
+        f.finish(form)
+    }
+}
+
+/// A new role.
+#[derive(serde::Deserialize, ToSchema)]
+pub struct RoleUpdateRequest {
+    #[schema(pattern = "^(user|admin)$")]
+    pub role: String,
+}
+
+impl RoleUpdateRequest {
+    pub fn parse(body: &JsonBody) -> Result<Self, ApiError> {
+        let mut f = Fields::new(body)?;
+        let role = f.string("role", 0, usize::MAX, Public);
+        if f.has("role") && body.0["role"].is_string() {
+            f.check_pattern("role", ROLE_PATTERN, is_role(&role));
+        }
+        f.finish(RoleUpdateRequest { role })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_counts() {
+        assert_eq!(pages(0, 20), 0);
+        assert_eq!(pages(1, 20), 1);
+        assert_eq!(pages(20, 20), 1);
+        assert_eq!(pages(21, 20), 2);
+        assert_eq!(pages(60, 20), 3);
+    }
+}

@@ -1,0 +1,132 @@
+//! Avatars at the edge: `POST /api/user/upload-avatar` reads the multipart upload, enforces
+//! the size and declared-type rules and hands the bytes to the user service (which decodes,
+//! crops and stores them); `GET /media/avatars/{name}` serves locally stored avatars, fetched
+//! from the user service so the gateway needs no access to its disk.
+use crate::{
+    error::{ApiError, ApiResult, FieldError},
+    extract::VerifiedUser,
+    models::{ErrorResponse, UserResponse, ValidationErrorResponse},
+    state::AppState,
+};
+use astro_common::input::AVATAR_MAX_BYTES;
+use astro_proto::user::v1 as user_pb;
+use axum::{
+    Json, Router,
+    extract::{
+        DefaultBodyLimit, Multipart, Path, State,
+        multipart::{MultipartError, MultipartRejection},
+    },
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, get, post},
+};
+use serde_json::json;
+use tonic::Code;
+
+/// The upload's own body limit (413 above it): a [`AVATAR_MAX_BYTES`] file plus the multipart
+/// framing, with room to tell a too-large file (400) from a too-large request.
+pub const AVATAR_BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// Avatar names are random and never reused, so a cached copy never goes stale.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `POST /upload-avatar`, with its larger body limit, for the `/api/user` router.
+pub fn upload_route() -> MethodRouter<AppState> {
+    post(upload_avatar).layer(DefaultBodyLimit::max(AVATAR_BODY_LIMIT))
+}
+
+/// `GET /media/avatars/{name}`.
+pub fn media_router() -> Router<AppState> {
+    Router::new().route("/media/avatars/{name}", get(avatar_file))
+}
+
+#[utoipa::path(post, path = "/api/user/upload-avatar", tag = "user", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "field `file`: a PNG, JPEG or WebP image of at most 5 MiB"),
+    responses((status = 200, body = UserResponse, description = "`avatar_url` points at a 400x400 PNG"),
+        (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse),
+        (status = 413, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+pub async fn upload_avatar(
+    State(state): State<AppState>,
+    me: VerifiedUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<UserResponse>> {
+    // A declared length over the limit is refused before anything is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > AVATAR_BODY_LIMIT) {
+        return Err(too_large());
+    }
+    let multipart = multipart.map_err(|_| missing_file())?;
+    let (content_type, image) = read_file(multipart).await?;
+    let message = user_pb::SetAvatarRequest {
+        id: me.user.id,
+        image,
+        content_type,
+    };
+    let user = state
+        .users
+        .clone()
+        .set_avatar(me.caller.request(message))
+        .await?
+        .into_inner();
+    Ok(Json(user.into()))
+}
+
+/// The `file` field's declared type and bytes. A declared type that is not an image is
+/// refused at once (the original's rule); an image type, or none, is only a claim that the
+/// user service checks by decoding.
+async fn read_file(mut multipart: Multipart) -> ApiResult<(String, Vec<u8>)> {
+    while let Some(field) = multipart.next_field().await.map_err(body_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let content_type = field.content_type().unwrap_or_default().to_ascii_lowercase();
+        if !content_type.is_empty() && !content_type.starts_with("image/") {
+            return Err(ApiError::bad_request("File must be an image"));
+        }
+        let data = field.bytes().await.map_err(body_error)?;
+        if data.len() > AVATAR_MAX_BYTES {
+            return Err(ApiError::bad_request("File size must be less than 5MB"));
+        }
+        return Ok((content_type, data.into()));
+    }
+    Err(missing_file())
+}
+
+fn body_error(err: MultipartError) -> ApiError {
+    match err.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        status => ApiError::Detail(status, "Invalid request body".into()),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::Detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large".into())
+}
+
+/// FastAPI's answer to a form without its required `file` field.
+fn missing_file() -> ApiError {
+    ApiError::Validation(vec![FieldError::body("file", "missing", "Field required")])
+}
+
+/// A stored avatar, cacheable for good. Unknown and malformed names are both a plain 404
+/// (the user service validates names; nothing here touches a filesystem).
+pub async fn avatar_file(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
+    let request = user_pb::GetAvatarRequest { name };
+    let blob = match state.users.clone().get_avatar(request).await {
+        Ok(blob) => blob.into_inner(),
+        Err(status) if status.code() == Code::NotFound => {
+            return Ok((StatusCode::NOT_FOUND, Json(json!({ "detail": "Not Found" }))).into_response());
+        }
+        Err(status) => return Err(status.into()),
+    };
+    let content_type = HeaderValue::from_str(&blob.content_type)
+        .map_err(|_| ApiError::Internal(format!("bad avatar content type {:?}", blob.content_type)))?;
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ];
+    Ok((headers, blob.data).into_response())
+}

@@ -1,0 +1,126 @@
+//! What the admin use cases share: the clients of `user` and `auth`, the token checks, the
+//! audit log; and the two steps every admin call starts and ends with: who is calling (re-checked
+//! against the user service each time) and what they did (recorded).
+use crate::{
+    audit::{AuditRepo, EventFilter, StoredEvent},
+    error::AdminError,
+};
+use astro_common::{
+    grpc::{authenticate, client_info, trace_id},
+    revocation::RevocationStore,
+    time::now_micros,
+    tokens::TokenKeys,
+};
+use astro_proto::{
+    admin::v1::AuditEvent,
+    auth::v1::auth_service_client::AuthServiceClient,
+    user::v1::{GetUserRequest, User, user_service_client::UserServiceClient},
+};
+use std::sync::Arc;
+use tonic::{Code, metadata::MetadataMap, transport::Channel};
+
+const INVALID: &str = "Could not validate credentials";
+
+/// The admin service's state; cheap to clone (all handles).
+#[derive(Clone)]
+pub struct Admin {
+    pub(crate) users: UserServiceClient<Channel>,
+    pub(crate) auth: AuthServiceClient<Channel>,
+    pub(crate) keys: Arc<TokenKeys>,
+    pub(crate) revocations: Arc<dyn RevocationStore>,
+    pub(crate) audit: Arc<dyn AuditRepo>,
+}
+
+/// The admin making a call, and where the call came from (for the audit log).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: i64,
+    pub ip: String,
+    pub user_agent: String,
+    pub trace_id: String,
+}
+
+impl Admin {
+    /// Authenticates the caller's bearer token, then asks the user service whether they are
+    /// an active, verified admin *now*: a token minted before a demotion does no admin work.
+    pub async fn actor(&self, metadata: &MetadataMap) -> Result<Actor, AdminError> {
+        let claims = authenticate(metadata, &self.keys, self.revocations.as_ref())
+            .await
+            .map_err(AdminError::Status)?;
+        let id = claims.user_id().map_err(|_| AdminError::Unauthenticated(INVALID))?;
+        let user = self
+            .user(id)
+            .await
+            .map_err(|err| match err {
+                AdminError::NotFound => AdminError::Unauthenticated(INVALID),
+                other => other,
+            })?;
+        if !user.is_active {
+            return Err(AdminError::Forbidden("Account is disabled"));
+        }
+        if !user.is_verified {
+            return Err(AdminError::Refused("Email not verified"));
+        }
+        if user.role != "admin" {
+            return Err(AdminError::Forbidden("Not enough permissions"));
+        }
+        let (ip, user_agent) = client_info(metadata);
+        Ok(Actor { id, ip, user_agent, trace_id: trace_id(metadata) })
+    }
+
+    /// The user `id`, or [`AdminError::NotFound`].
+    pub async fn user(&self, id: i64) -> Result<User, AdminError> {
+        match self.users.clone().get_user(GetUserRequest { id }).await {
+            Ok(response) => Ok(response.into_inner()),
+            Err(status) if status.code() == Code::NotFound => Err(AdminError::NotFound),
+            Err(status) => Err(AdminError::Downstream(status)),
+        }
+    }
+
+    /// Records what `actor` did to `target`. The action has already happened, so a failure
+    /// to record is logged loudly rather than reported as a failure of the action.
+    pub async fn record(&self, actor: &Actor, action: &str, target: i64, details: serde_json::Value) {
+        let event = AuditEvent {
+            action: action.to_owned(),
+            actor_id: Some(actor.id),
+            target_id: Some(target),
+            ip: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+            trace_id: actor.trace_id.clone(),
+            details: details.to_string(),
+        };
+        if let Err(err) = self.audit.record(now_micros(), &event).await {
+            tracing::error!(error = %err, action, actor = actor.id, target, "audit event lost");
+        }
+    }
+
+    /// Stores another service's event as it is, filling in the trace id when it has none.
+    pub async fn record_event(&self, mut event: AuditEvent, metadata: &MetadataMap) -> Result<i64, AdminError> {
+        event.action = event.action.trim().to_owned();
+        if event.action.is_empty() || event.action.chars().count() > MAX_ACTION {
+            return Err(AdminError::invalid("action", format!("action must have 1 to {MAX_ACTION} characters")));
+        }
+        if event.trace_id.is_empty() {
+            event.trace_id = trace_id(metadata);
+        }
+        // Bounded, so a misbehaving caller cannot bloat the log; truncation keeps the event.
+        for (field, max) in [
+            (&mut event.ip, 64),
+            (&mut event.user_agent, 512),
+            (&mut event.trace_id, 64),
+            (&mut event.details, 16 * 1024),
+        ] {
+            if field.chars().count() > max {
+                *field = field.chars().take(max).collect();
+            }
+        }
+        Ok(self.audit.record(now_micros(), &event).await?)
+    }
+
+    pub async fn audit_log(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), AdminError> {
+        Ok(self.audit.list(filter).await?)
+    }
+}
+
+/// Longest accepted action name.
+pub const MAX_ACTION: usize = 100;

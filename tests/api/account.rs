@@ -1,0 +1,112 @@
+//! `DELETE /api/user/account`: the password check, and that nothing of a deleted user is left
+//! in any service's tables (read directly from the database) or in avatar storage.
+use crate::avatar::{BASE_URL, picture, stored_files, upload_ok};
+use crate::checks::{INVALIDATED, assert_detail, assert_message, assert_unauthorized_with_one_of, json_body};
+use crate::helpers::{TestApp, TestUser, both_backends};
+use astro_common::db::Db;
+use image::ImageFormat;
+use reqwest::Response;
+use serde_json::{Value, json};
+
+const DELETED: &str = "Account deleted successfully";
+
+async fn delete_account(app: &TestApp, token: &str, body: Option<Value>) -> Response {
+    let mut request = app.client.delete(app.url("/api/user/account")).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("sending DELETE /account")
+}
+
+/// `SELECT COUNT(*) FROM {table} WHERE {column} = $1`, on whichever database the app uses.
+async fn count(db: &Db, table: &str, column: &str, value: Value) -> i64 {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"));
+    let row = match (db, value) {
+        (Db::Postgres(pool), Value::Number(n)) => sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await,
+        (Db::Postgres(pool), Value::String(s)) => sqlx::query_scalar(sql).bind(s).fetch_one(pool).await,
+        (Db::Sqlite(pool), Value::Number(n)) => sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await,
+        (Db::Sqlite(pool), Value::String(s)) => sqlx::query_scalar(sql).bind(s).fetch_one(pool).await,
+        (_, other) => panic!("cannot bind {other}"),
+    };
+    row.unwrap_or_else(|e| panic!("counting {table}: {e}"))
+}
+
+/// Rows that belong to the user with this id and email, per table, in every service.
+async fn leftovers(app: &TestApp, id: i64, email: &str) -> Vec<(&'static str, i64)> {
+    let db = Db::connect(&app.database_url).await.expect("connecting to the test database");
+    let mut found = Vec::new();
+    for (table, column, value) in [
+        ("users", "id", json!(id)),
+        ("users", "email", json!(email)),
+        ("sessions", "user_id", json!(id)),
+        ("refresh_tokens", "user_id", json!(id)),
+        ("one_time_tokens", "user_id", json!(id)),
+        ("email_outbox", "user_id", json!(id)),
+    ] {
+        found.push((table, count(&db, table, column, value).await));
+    }
+    // The account-deleted notice may still be on its way; nothing else may remain.
+    let sql = "SELECT COUNT(*) FROM email_queue WHERE recipient = $1 AND kind <> 'account_deleted'";
+    let queued = match &db {
+        Db::Postgres(pool) => sqlx::query_scalar(sql).bind(email).fetch_one(pool).await,
+        Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(email).fetch_one(pool).await,
+    };
+    found.push(("email_queue", queued.expect("counting email_queue")));
+    db.close().await;
+    found
+}
+
+fn nothing_left(found: &[(&str, i64)]) -> bool {
+    found.iter().all(|(_, n)| *n == 0)
+}
+
+/// A verified user with a password reset pending and an avatar: data in every table.
+async fn busy_user(app: &TestApp) -> (TestUser, crate::helpers::Tokens, i64) {
+    let (user, tokens) = app.verified_user().await;
+    json_body(app.forgot_password(&user.email).await, 200).await;
+    app.wait_for_token(&user.email, crate::mail::RESET_LINK, 1).await;
+    upload_ok(app, &tokens.access, picture(120, 80, ImageFormat::Png), "image/png").await;
+    let id = json_body(app.profile(&tokens.access).await, 200).await["id"].as_i64().unwrap();
+    (user, tokens, id)
+}
+
+both_backends!(a_wrong_password_deletes_nothing, env = [("BASE_URL", BASE_URL)], |app| async move {
+    let (user, tokens, id) = busy_user(&app).await;
+    let response = delete_account(&app, &tokens.access, Some(json!({"password": "Wrong-Password-42!"}))).await;
+    assert_detail(response, 400, "Password is incorrect").await;
+    json_body(app.profile(&tokens.access).await, 200).await;
+    app.refresh_ok(&tokens.refresh).await;
+    assert_eq!(stored_files(&app).len(), 1);
+    let found = leftovers(&app, id, &user.email).await;
+    assert_eq!(found.iter().find(|(t, _)| *t == "users").map(|(_, n)| *n), Some(1), "{found:?}");
+});
+
+both_backends!(deletion_leaves_nothing_behind, env = [("BASE_URL", BASE_URL)], |app| async move {
+    let (user, tokens, id) = busy_user(&app).await;
+    let other_session = app.login_ok(&user).await;
+    let response = delete_account(&app, &tokens.access, Some(json!({"password": user.password}))).await;
+    assert_message(response, DELETED).await;
+
+    // Every token is dead at once.
+    for access in [&tokens.access, &other_session.access] {
+        let allowed = [INVALIDATED, crate::checks::INVALID_CREDENTIALS];
+        assert_unauthorized_with_one_of(app.profile(access).await, &allowed).await;
+    }
+    assert_eq!(app.refresh(&other_session.refresh).await.status(), 401);
+    assert_detail(app.login(&user.email, &user.password).await, 401, "Incorrect email or password").await;
+
+    let found = leftovers(&app, id, &user.email).await;
+    assert!(nothing_left(&found), "left behind: {found:?}");
+    assert!(stored_files(&app).is_empty(), "avatar files left: {:?}", stored_files(&app));
+    let notices = app.wait_for_emails(&user.email, 1, |e| e.subject.contains("account was deleted")).await;
+    assert_eq!(notices.len(), 1);
+
+    // The address is free again.
+    json_body(app.register(&user).await, 200).await;
+});
+
+both_backends!(the_password_confirmation_is_optional, |app| async move {
+    let (user, tokens) = app.verified_user().await;
+    assert_message(delete_account(&app, &tokens.access, None).await, DELETED).await;
+    assert_detail(app.login(&user.email, &user.password).await, 401, "Incorrect email or password").await;
+});

@@ -1,0 +1,205 @@
+//! POST /api/auth/register
+use crate::checks::*;
+use crate::helpers::*;
+use crate::mail::VERIFY_LINK;
+use serde_json::{Value, json};
+
+const REGISTERED: &str = "User registered successfully. Please check your email for verification.";
+const PATH: &str = "/api/auth/register";
+
+/// Registers `first` and `second` at the same time; asserts one 200 and one 400 `detail`.
+async fn assert_one_wins(app: &TestApp, first: &TestUser, second: &TestUser, detail: &str) {
+    let (a, b) = futures::join!(app.register(first), app.register(second));
+    let mut outcomes = Vec::new();
+    for response in [a, b] {
+        let status = response.status().as_u16();
+        outcomes.push((status, response.json::<Value>().await.expect("a JSON body")));
+    }
+    outcomes.sort_by_key(|(status, _)| *status);
+    assert_eq!(
+        outcomes[0],
+        (200, json!({ "message": REGISTERED })),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], (400, json!({ "detail": detail })), "{outcomes:?}");
+}
+
+both_backends!(
+    registration_succeeds_and_sends_a_verification_link,
+    |app| async move {
+        let user = TestUser::random();
+        assert_message(app.register(&user).await, REGISTERED).await;
+        app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    }
+);
+
+both_backends!(optional_names_are_kept, |app| async move {
+    let user = TestUser::random();
+    let mut body = user.registration();
+    body["first_name"] = json!("Ada");
+    body["last_name"] = json!("Lovelace");
+    assert_message(app.post_json(PATH, &body).await, REGISTERED).await;
+    let token = app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    json_body(app.verify_email(&token).await, 200).await;
+    let tokens = app.login_ok(&user).await;
+    let profile = json_body(app.profile(&tokens.access).await, 200).await;
+    assert_user(&profile, &user);
+    assert_eq!(
+        (&profile["first_name"], &profile["last_name"]),
+        (&json!("Ada"), &json!("Lovelace"))
+    );
+});
+
+both_backends!(duplicate_email_is_refused_whatever_its_case, |app| async move {
+    let user = TestUser::random();
+    assert_message(app.register(&user).await, REGISTERED).await;
+    for email in [user.email.clone(), user.email.to_uppercase()] {
+        let again = TestUser {
+            email,
+            ..TestUser::random()
+        };
+        assert_detail(app.register(&again).await, 400, "Email already registered").await;
+    }
+});
+
+both_backends!(email_is_case_insensitive, |app| async move {
+    let first = TestUser {
+        email: "A@X.COM".into(),
+        ..TestUser::random()
+    };
+    assert_message(app.register(&first).await, REGISTERED).await;
+    let second = TestUser {
+        email: "a@x.com".into(),
+        ..TestUser::random()
+    };
+    assert_detail(app.register(&second).await, 400, "Email already registered").await;
+});
+
+both_backends!(
+    duplicate_username_is_refused_whatever_its_case,
+    |app| async move {
+        let user = TestUser::random();
+        assert_message(app.register(&user).await, REGISTERED).await;
+        for username in [user.username.clone(), user.username.to_uppercase()] {
+            let again = TestUser {
+                username,
+                ..TestUser::random()
+            };
+            assert_detail(app.register(&again).await, 400, "Username already taken").await;
+        }
+    }
+);
+
+both_backends!(
+    concurrent_registrations_of_one_email_let_one_win,
+    |app| async move {
+        let first = TestUser::random();
+        let second = TestUser {
+            email: first.email.clone(),
+            ..TestUser::random()
+        };
+        assert_one_wins(&app, &first, &second, "Email already registered").await;
+    }
+);
+
+both_backends!(
+    concurrent_registrations_of_one_username_let_one_win,
+    |app| async move {
+        let first = TestUser::random();
+        let second = TestUser {
+            username: first.username.to_uppercase(),
+            ..TestUser::random()
+        };
+        assert_one_wins(&app, &first, &second, "Username already taken").await;
+    }
+);
+
+both_backends!(missing_body_is_422, |app| async move {
+    let response = app.post(PATH).send().await.unwrap();
+    assert_validation(response, &["body"], "missing").await;
+});
+
+both_backends!(non_json_body_is_422, |app| async move {
+    let request = app
+        .post(PATH)
+        .header("content-type", "application/json")
+        .body("{not json");
+    assert_validation(request.send().await.unwrap(), &["body"], "json_invalid").await;
+});
+
+both_backends!(missing_field_is_422, |app| async move {
+    let mut body = TestUser::random().registration();
+    body.as_object_mut().unwrap().remove("email");
+    assert_validation(app.post_json(PATH, &body).await, &["body", "email"], "missing").await;
+});
+
+both_backends!(wrong_type_is_422, |app| async move {
+    let mut body = TestUser::random().registration();
+    body["username"] = json!(123);
+    assert_validation(
+        app.post_json(PATH, &body).await,
+        &["body", "username"],
+        "string_type",
+    )
+    .await;
+});
+
+both_backends!(too_short_password_is_422_without_echo, |app| async move {
+    let user = TestUser {
+        password: "Sh0rt!x".into(),
+        ..TestUser::random()
+    };
+    let rejection = assert_validation(
+        app.register(&user).await,
+        &["body", "password"],
+        "string_too_short",
+    )
+    .await;
+    assert_eq!(rejection.error["msg"], "String should have at least 8 characters");
+    assert_eq!(rejection.error["ctx"], json!({"min_length": 8}));
+    rejection.assert_not_echoed(&user.password);
+});
+
+both_backends!(username_length_is_checked, |app| async move {
+    let long = "u".repeat(101);
+    let cases = [
+        ("ab", "string_too_short", json!({"min_length": 3})),
+        (long.as_str(), "string_too_long", json!({"max_length": 100})),
+    ];
+    for (username, kind, ctx) in cases {
+        let user = TestUser {
+            username: username.into(),
+            ..TestUser::random()
+        };
+        let loc = ["body", "username"];
+        let rejection = assert_validation(app.register(&user).await, &loc, kind).await;
+        assert_eq!(rejection.error["ctx"], ctx);
+    }
+});
+
+both_backends!(invalid_email_is_422, |app| async move {
+    let user = TestUser {
+        email: "not-an-email".into(),
+        ..TestUser::random()
+    };
+    let rejection = assert_validation(app.register(&user).await, &["body", "email"], "value_error").await;
+    let msg = rejection.error["msg"].as_str().unwrap();
+    assert!(msg.starts_with("value is not a valid email address"), "{msg}");
+});
+
+both_backends!(weak_passwords_are_422_without_echo, |app| async move {
+    for password in ["password1", "12345678", "orionbelt!"] {
+        let user = TestUser {
+            username: "orionbelt".into(),
+            password: password.into(),
+            ..TestUser::random()
+        };
+        let rejection = assert_rejected_field(app.register(&user).await, &["body", "password"]).await;
+        rejection.assert_not_echoed(password);
+    }
+    let user = TestUser {
+        username: "orionbelt".into(),
+        ..TestUser::random()
+    };
+    assert_message(app.register(&user).await, REGISTERED).await;
+});

@@ -1,0 +1,23 @@
+//! Black-box tests of the HTTP contract (`shared/api-contract.md`): each test starts the whole
+//! stack on port 0 with a database of its own, and runs once on SQLite and once on PostgreSQL
+//! (skipped unless `TEST_DATABASE_URL` points at a server where databases may be created).
+mod checks;
+mod database;
+mod helpers;
+mod jwt;
+mod mail;
+mod users;
+
+mod account;
+mod auth_login;
+mod auth_logout;
+mod auth_password;
+mod auth_refresh;
+mod auth_register;
+mod auth_verify;
+mod avatar;
+mod avatar_cloudinary;
+mod avatar_refusals;
+mod meta;
+mod profile;
+mod tokens;
