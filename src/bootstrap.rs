@@ -13,9 +13,14 @@ pub(crate) async fn initial_admin(settings: &Settings) -> anyhow::Result<()> {
     let Some(admin) = &settings.initial_admin else {
         return Ok(());
     };
-    let outcome = create(&settings.services.user, &settings.hashing, admin, When::NoAdminYet)
-        .await
-        .context("creating the initial admin from INITIAL_ADMIN_*")?;
+    let outcome = create(
+        &settings.services.user,
+        &settings.hashing,
+        admin,
+        When::NoAdminYet,
+    )
+    .await
+    .context("creating the initial admin from INITIAL_ADMIN_*")?;
     match outcome {
         Outcome::Created(user) => tracing::info!(id = user.id, email = %user.email, "initial admin created"),
         Outcome::AlreadyThere => tracing::debug!("an admin exists; INITIAL_ADMIN_* left unused"),
@@ -26,7 +31,9 @@ pub(crate) async fn initial_admin(settings: &Settings) -> anyhow::Result<()> {
 /// Creates `admin` as a verified admin (whether or not other admins exist), with the user
 /// service started in-process on a loopback port for the time it takes. Returns the new id.
 pub async fn create_admin(settings: &Settings, admin: &InitialAdmin) -> anyhow::Result<i64> {
-    let users = UserApp::build(settings).await.context("opening the users database")?;
+    let users = UserApp::build(settings)
+        .await
+        .context("opening the users database")?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let stop = CancellationToken::new();

@@ -2,8 +2,8 @@
 //! operations (`migrate`, `create-admin`).
 use anyhow::Context;
 use astro_common::{Settings, config::InitialAdmin};
-use secrecy::SecretString;
 use clap::{Parser, Subcommand};
+use secrecy::SecretString;
 
 #[derive(Parser)]
 #[command(version, about = "Astro Auth: authentication and user management")]
@@ -33,7 +33,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    astro_common::telemetry::init();
+    let _telemetry = astro_common::telemetry::init("astro-auth");
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -44,7 +44,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => astro_auth::migrate(&settings).await,
         Command::CreateAdmin { email, username } => {
             let password = admin_password()?;
-            let admin = InitialAdmin { email, username, password };
+            let admin = InitialAdmin {
+                email,
+                username,
+                password,
+            };
             let id = astro_auth::create_admin(&settings, &admin).await?;
             println!("created admin {} (id {id})", admin.email);
             Ok(())
@@ -54,10 +58,14 @@ async fn main() -> anyhow::Result<()> {
 
 /// `INITIAL_ADMIN_PASSWORD`, or typed twice on the terminal without echo.
 fn admin_password() -> anyhow::Result<SecretString> {
-    if let Some(password) = std::env::var("INITIAL_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()) {
+    if let Some(password) = std::env::var("INITIAL_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
         return Ok(password.into());
     }
-    let prompt = |text| rpassword::prompt_password(text).context("set INITIAL_ADMIN_PASSWORD or run on a terminal");
+    let prompt =
+        |text| rpassword::prompt_password(text).context("set INITIAL_ADMIN_PASSWORD or run on a terminal");
     let password = prompt("Admin password: ")?;
     if prompt("Repeat the password: ")? != password {
         anyhow::bail!("the passwords differ");

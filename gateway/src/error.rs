@@ -117,6 +117,7 @@ impl IntoResponse for ApiError {
             )
                 .into_response(),
             ApiError::RateLimited(quota) => {
+                metrics::counter!("http_rate_limited_total").increment(1);
                 let mut response = (
                     StatusCode::TOO_MANY_REQUESTS,
                     Json(json!({ "detail": "Too many requests" })),

@@ -27,6 +27,7 @@ impl GatewayApp {
         settings: &Settings,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StateError> {
+        astro_common::metrics::handle();
         let state = state::AppState::new(settings, revocations)?;
         Ok(Self {
             router: routes::router(state, &settings.cors_origins),

@@ -1,20 +1,20 @@
 //! What every handler shares: long-lived gRPC clients (one channel each, reused by every
 //! request), the token keys and the revocation store.
 use crate::limits::{LimitStore, Limits, MemoryStore, RedisStore};
+use astro_common::grpc::GrpcChannel;
 use astro_common::{Settings, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_client::AuthServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
 use std::{net::IpAddr, sync::Arc};
-use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub auth: AuthServiceClient<Channel>,
-    pub users: UserServiceClient<Channel>,
-    pub admin: AdminServiceClient<Channel>,
+    pub auth: AuthServiceClient<GrpcChannel>,
+    pub users: UserServiceClient<GrpcChannel>,
+    pub admin: AdminServiceClient<GrpcChannel>,
     pub keys: Arc<TokenKeys>,
     pub revocations: Arc<dyn RevocationStore>,
     pub environment: Arc<str>,
@@ -22,7 +22,7 @@ pub struct AppState {
     pub trusted_proxies: Arc<[crate::client::IpNet]>,
     pub limits: Arc<crate::limits::Limits>,
     /// `grpc.health.v1` clients of the services, for readiness.
-    pub health: Arc<[(&'static str, HealthClient<Channel>)]>,
+    pub health: Arc<[(&'static str, HealthClient<GrpcChannel>)]>,
 }
 
 #[derive(Debug, thiserror::Error)]

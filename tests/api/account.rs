@@ -22,9 +22,13 @@ async fn delete_account(app: &TestApp, token: &str, body: Option<Value>) -> Resp
 async fn count(db: &Db, table: &str, column: &str, value: Value) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"));
     let row = match (db, value) {
-        (Db::Postgres(pool), Value::Number(n)) => sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await,
+        (Db::Postgres(pool), Value::Number(n)) => {
+            sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await
+        }
         (Db::Postgres(pool), Value::String(s)) => sqlx::query_scalar(sql).bind(s).fetch_one(pool).await,
-        (Db::Sqlite(pool), Value::Number(n)) => sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await,
+        (Db::Sqlite(pool), Value::Number(n)) => {
+            sqlx::query_scalar(sql).bind(n.as_i64()).fetch_one(pool).await
+        }
         (Db::Sqlite(pool), Value::String(s)) => sqlx::query_scalar(sql).bind(s).fetch_one(pool).await,
         (_, other) => panic!("cannot bind {other}"),
     };
@@ -33,7 +37,9 @@ async fn count(db: &Db, table: &str, column: &str, value: Value) -> i64 {
 
 /// Rows that belong to the user with this id and email, per table, in every service.
 async fn leftovers(app: &TestApp, id: i64, email: &str) -> Vec<(&'static str, i64)> {
-    let db = Db::connect(&app.database_url).await.expect("connecting to the test database");
+    let db = Db::connect(&app.database_url)
+        .await
+        .expect("connecting to the test database");
     let mut found = Vec::new();
     for (table, column, value) in [
         ("users", "id", json!(id)),
@@ -65,48 +71,89 @@ async fn busy_user(app: &TestApp) -> (TestUser, crate::helpers::Tokens, i64) {
     let (user, tokens) = app.verified_user().await;
     json_body(app.forgot_password(&user.email).await, 200).await;
     app.wait_for_token(&user.email, crate::mail::RESET_LINK, 1).await;
-    upload_ok(app, &tokens.access, picture(120, 80, ImageFormat::Png), "image/png").await;
-    let id = json_body(app.profile(&tokens.access).await, 200).await["id"].as_i64().unwrap();
+    upload_ok(
+        app,
+        &tokens.access,
+        picture(120, 80, ImageFormat::Png),
+        "image/png",
+    )
+    .await;
+    let id = json_body(app.profile(&tokens.access).await, 200).await["id"]
+        .as_i64()
+        .unwrap();
     (user, tokens, id)
 }
 
-both_backends!(a_wrong_password_deletes_nothing, env = [("BASE_URL", BASE_URL)], |app| async move {
-    let (user, tokens, id) = busy_user(&app).await;
-    let response = delete_account(&app, &tokens.access, Some(json!({"password": "Wrong-Password-42!"}))).await;
-    assert_detail(response, 400, "Password is incorrect").await;
-    json_body(app.profile(&tokens.access).await, 200).await;
-    app.refresh_ok(&tokens.refresh).await;
-    assert_eq!(stored_files(&app).len(), 1);
-    let found = leftovers(&app, id, &user.email).await;
-    assert_eq!(found.iter().find(|(t, _)| *t == "users").map(|(_, n)| *n), Some(1), "{found:?}");
-});
-
-both_backends!(deletion_leaves_nothing_behind, env = [("BASE_URL", BASE_URL)], |app| async move {
-    let (user, tokens, id) = busy_user(&app).await;
-    let other_session = app.login_ok(&user).await;
-    let response = delete_account(&app, &tokens.access, Some(json!({"password": user.password}))).await;
-    assert_message(response, DELETED).await;
-
-    // Every token is dead at once.
-    for access in [&tokens.access, &other_session.access] {
-        let allowed = [INVALIDATED, crate::checks::INVALID_CREDENTIALS];
-        assert_unauthorized_with_one_of(app.profile(access).await, &allowed).await;
+both_backends!(
+    a_wrong_password_deletes_nothing,
+    env = [("BASE_URL", BASE_URL)],
+    |app| async move {
+        let (user, tokens, id) = busy_user(&app).await;
+        let response = delete_account(
+            &app,
+            &tokens.access,
+            Some(json!({"password": "Wrong-Password-42!"})),
+        )
+        .await;
+        assert_detail(response, 400, "Password is incorrect").await;
+        json_body(app.profile(&tokens.access).await, 200).await;
+        app.refresh_ok(&tokens.refresh).await;
+        assert_eq!(stored_files(&app).len(), 1);
+        let found = leftovers(&app, id, &user.email).await;
+        assert_eq!(
+            found.iter().find(|(t, _)| *t == "users").map(|(_, n)| *n),
+            Some(1),
+            "{found:?}"
+        );
     }
-    assert_eq!(app.refresh(&other_session.refresh).await.status(), 401);
-    assert_detail(app.login(&user.email, &user.password).await, 401, "Incorrect email or password").await;
+);
 
-    let found = leftovers(&app, id, &user.email).await;
-    assert!(nothing_left(&found), "left behind: {found:?}");
-    assert!(stored_files(&app).is_empty(), "avatar files left: {:?}", stored_files(&app));
-    let notices = app.wait_for_emails(&user.email, 1, |e| e.subject.contains("account was deleted")).await;
-    assert_eq!(notices.len(), 1);
+both_backends!(
+    deletion_leaves_nothing_behind,
+    env = [("BASE_URL", BASE_URL)],
+    |app| async move {
+        let (user, tokens, id) = busy_user(&app).await;
+        let other_session = app.login_ok(&user).await;
+        let response = delete_account(&app, &tokens.access, Some(json!({"password": user.password}))).await;
+        assert_message(response, DELETED).await;
 
-    // The address is free again.
-    json_body(app.register(&user).await, 200).await;
-});
+        // Every token is dead at once.
+        for access in [&tokens.access, &other_session.access] {
+            let allowed = [INVALIDATED, crate::checks::INVALID_CREDENTIALS];
+            assert_unauthorized_with_one_of(app.profile(access).await, &allowed).await;
+        }
+        assert_eq!(app.refresh(&other_session.refresh).await.status(), 401);
+        assert_detail(
+            app.login(&user.email, &user.password).await,
+            401,
+            "Incorrect email or password",
+        )
+        .await;
+
+        let found = leftovers(&app, id, &user.email).await;
+        assert!(nothing_left(&found), "left behind: {found:?}");
+        assert!(
+            stored_files(&app).is_empty(),
+            "avatar files left: {:?}",
+            stored_files(&app)
+        );
+        let notices = app
+            .wait_for_emails(&user.email, 1, |e| e.subject.contains("account was deleted"))
+            .await;
+        assert_eq!(notices.len(), 1);
+
+        // The address is free again.
+        json_body(app.register(&user).await, 200).await;
+    }
+);
 
 both_backends!(the_password_confirmation_is_optional, |app| async move {
     let (user, tokens) = app.verified_user().await;
     assert_message(delete_account(&app, &tokens.access, None).await, DELETED).await;
-    assert_detail(app.login(&user.email, &user.password).await, 401, "Incorrect email or password").await;
+    assert_detail(
+        app.login(&user.email, &user.password).await,
+        401,
+        "Incorrect email or password",
+    )
+    .await;
 });

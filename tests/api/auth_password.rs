@@ -94,11 +94,7 @@ both_backends!(tokens_issued_right_after_a_reset_work, |app| async move {
     let (user, _) = app.verified_user().await;
     let token = reset_token(&app, &user.email, 1).await;
     assert_message(app.reset_password(&token, OTHER_PASSWORD).await, RESET).await;
-    let user = TestUser {
-        password: OTHER_PASSWORD.into(),
-        ..user
-    };
-    let fresh = app.login_ok(&user).await;
+    let fresh = app.login_ok(&user.with_password(OTHER_PASSWORD)).await;
     json_body(app.profile(&fresh.access).await, 200).await;
     app.refresh_ok(&fresh.refresh).await;
 });

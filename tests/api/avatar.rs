@@ -31,7 +31,10 @@ pub fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
 
 /// POSTs `data` as the multipart field `file`.
 pub async fn upload(app: &TestApp, token: &str, data: Vec<u8>, content_type: &str) -> Response {
-    let part = Part::bytes(data).file_name("avatar.bin").mime_str(content_type).unwrap();
+    let part = Part::bytes(data)
+        .file_name("avatar.bin")
+        .mime_str(content_type)
+        .unwrap();
     app.post("/api/user/upload-avatar")
         .bearer_auth(token)
         .multipart(Form::new().part("file", part))
@@ -82,65 +85,102 @@ fn assert_centre_crop(image: &DynamicImage) {
     let rgb = image.to_rgb8();
     for (x, y) in [(2, 2), (397, 2), (2, 397), (397, 397), (200, 200)] {
         let Rgb([r, g, b]) = *rgb.get_pixel(x, y);
-        assert!(g > 150 && r < 60 && b < 60, "pixel ({x},{y}) is {r},{g},{b}, not green");
+        assert!(
+            g > 150 && r < 60 && b < 60,
+            "pixel ({x},{y}) is {r},{g},{b}, not green"
+        );
     }
 }
 
-both_backends!(png_and_jpeg_become_400_square_pngs, env = [("BASE_URL", BASE_URL)], |app| async move {
-    let (_, tokens) = app.verified_user().await;
-    let first = upload_ok(&app, &tokens.access, picture(800, 600, ImageFormat::Png), "image/png").await;
-    assert!(first.starts_with(&format!("{BASE_URL}/media/avatars/")), "{first}");
-    assert_centre_crop(&fetch_picture(&app, &first).await);
-    assert_eq!(stored_files(&app).len(), 1);
+both_backends!(
+    png_and_jpeg_become_400_square_pngs,
+    env = [("BASE_URL", BASE_URL)],
+    |app| async move {
+        let (_, tokens) = app.verified_user().await;
+        let first = upload_ok(
+            &app,
+            &tokens.access,
+            picture(800, 600, ImageFormat::Png),
+            "image/png",
+        )
+        .await;
+        assert!(
+            first.starts_with(&format!("{BASE_URL}/media/avatars/")),
+            "{first}"
+        );
+        assert_centre_crop(&fetch_picture(&app, &first).await);
+        assert_eq!(stored_files(&app).len(), 1);
 
-    // A JPEG with bytes appended after its end: accepted, and the extra bytes are gone.
-    let mut jpeg = picture(800, 600, ImageFormat::Jpeg);
-    jpeg.extend_from_slice(b"<?php echo 'appended'; ?>");
-    let second = upload_ok(&app, &tokens.access, jpeg, "image/jpeg").await;
-    assert_ne!(first, second);
-    assert_centre_crop(&fetch_picture(&app, &second).await);
-    let profile = json_body(app.profile(&tokens.access).await, 200).await;
-    assert_eq!(profile["avatar_url"], second.as_str());
+        // A JPEG with bytes appended after its end: accepted, and the extra bytes are gone.
+        let mut jpeg = picture(800, 600, ImageFormat::Jpeg);
+        jpeg.extend_from_slice(b"<?php echo 'appended'; ?>");
+        let second = upload_ok(&app, &tokens.access, jpeg, "image/jpeg").await;
+        assert_ne!(first, second);
+        assert_centre_crop(&fetch_picture(&app, &second).await);
+        let profile = json_body(app.profile(&tokens.access).await, 200).await;
+        assert_eq!(profile["avatar_url"], second.as_str());
 
-    // The replaced file is deleted: its URL is gone and one file remains.
-    assert_detail(fetch(&app, &first).await, 404, "Not Found").await;
-    assert_eq!(stored_files(&app).len(), 1);
-});
-
-both_backends!(racing_uploads_leave_one_file, env = [("BASE_URL", BASE_URL)], |app| async move {
-    let (_, tokens) = app.verified_user().await;
-    let png = || picture(300, 300, ImageFormat::Png);
-    let (a, b, c) = tokio::join!(
-        upload(&app, &tokens.access, png(), "image/png"),
-        upload(&app, &tokens.access, png(), "image/png"),
-        upload(&app, &tokens.access, png(), "image/png"),
-    );
-    for response in [a, b, c] {
-        json_body(response, 200).await;
+        // The replaced file is deleted: its URL is gone and one file remains.
+        assert_detail(fetch(&app, &first).await, 404, "Not Found").await;
+        assert_eq!(stored_files(&app).len(), 1);
     }
-    let profile = json_body(app.profile(&tokens.access).await, 200).await;
-    let url = profile["avatar_url"].as_str().unwrap();
-    let files = stored_files(&app);
-    assert_eq!(files.len(), 1, "{files:?}");
-    assert!(url.ends_with(files[0].file_name().unwrap().to_str().unwrap()));
-});
+);
 
-both_backends!(a_url_of_ones_own_replaces_the_upload, env = [("BASE_URL", BASE_URL)], |app| async move {
-    let (_, tokens) = app.verified_user().await;
-    let uploaded = upload_ok(&app, &tokens.access, picture(64, 64, ImageFormat::Png), "image/png").await;
-    let put = |body: serde_json::Value| {
-        let request = app.client.put(app.url("/api/user/profile")).bearer_auth(&tokens.access).json(&body);
-        async move { json_body(request.send().await.unwrap(), 200).await }
-    };
-    // A whole-profile form sending back the URL it was given keeps the upload.
-    let user = put(serde_json::json!({"first_name": "Ada", "avatar_url": uploaded})).await;
-    assert_eq!((user["first_name"].as_str(), user["avatar_url"].as_str()), (Some("Ada"), Some(&*uploaded)));
-    assert_eq!(fetch(&app, &uploaded).await.status(), 200);
-    let user = put(serde_json::json!({"avatar_url": "https://cdn.example.com/me.png"})).await;
-    assert_eq!(user["avatar_url"], "https://cdn.example.com/me.png");
-    assert_detail(fetch(&app, &uploaded).await, 404, "Not Found").await;
-    assert!(stored_files(&app).is_empty());
-});
+both_backends!(
+    racing_uploads_leave_one_file,
+    env = [("BASE_URL", BASE_URL)],
+    |app| async move {
+        let (_, tokens) = app.verified_user().await;
+        let png = || picture(300, 300, ImageFormat::Png);
+        let (a, b, c) = tokio::join!(
+            upload(&app, &tokens.access, png(), "image/png"),
+            upload(&app, &tokens.access, png(), "image/png"),
+            upload(&app, &tokens.access, png(), "image/png"),
+        );
+        for response in [a, b, c] {
+            json_body(response, 200).await;
+        }
+        let profile = json_body(app.profile(&tokens.access).await, 200).await;
+        let url = profile["avatar_url"].as_str().unwrap();
+        let files = stored_files(&app);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(url.ends_with(files[0].file_name().unwrap().to_str().unwrap()));
+    }
+);
+
+both_backends!(
+    a_url_of_ones_own_replaces_the_upload,
+    env = [("BASE_URL", BASE_URL)],
+    |app| async move {
+        let (_, tokens) = app.verified_user().await;
+        let uploaded = upload_ok(
+            &app,
+            &tokens.access,
+            picture(64, 64, ImageFormat::Png),
+            "image/png",
+        )
+        .await;
+        let put = |body: serde_json::Value| {
+            let request = app
+                .client
+                .put(app.url("/api/user/profile"))
+                .bearer_auth(&tokens.access)
+                .json(&body);
+            async move { json_body(request.send().await.unwrap(), 200).await }
+        };
+        // A whole-profile form sending back the URL it was given keeps the upload.
+        let user = put(serde_json::json!({"first_name": "Ada", "avatar_url": uploaded})).await;
+        assert_eq!(
+            (user["first_name"].as_str(), user["avatar_url"].as_str()),
+            (Some("Ada"), Some(&*uploaded))
+        );
+        assert_eq!(fetch(&app, &uploaded).await.status(), 200);
+        let user = put(serde_json::json!({"avatar_url": "https://cdn.example.com/me.png"})).await;
+        assert_eq!(user["avatar_url"], "https://cdn.example.com/me.png");
+        assert_detail(fetch(&app, &uploaded).await, 404, "Not Found").await;
+        assert!(stored_files(&app).is_empty());
+    }
+);
 
 both_backends!(media_route_serves_only_stored_names, |app| async move {
     for path in [
@@ -157,7 +197,17 @@ both_backends!(uploads_need_a_verified_user, |app| async move {
     let png = || picture(32, 32, ImageFormat::Png);
     let anonymous = app.post("/api/user/upload-avatar");
     let form = Form::new().part("file", Part::bytes(png()).mime_str("image/png").unwrap());
-    assert_detail(anonymous.multipart(form).send().await.unwrap(), 403, "Not authenticated").await;
+    assert_detail(
+        anonymous.multipart(form).send().await.unwrap(),
+        403,
+        "Not authenticated",
+    )
+    .await;
     let (_, tokens) = app.unverified_user().await;
-    assert_detail(upload(&app, &tokens.access, png(), "image/png").await, 400, "Email not verified").await;
+    assert_detail(
+        upload(&app, &tokens.access, png(), "image/png").await,
+        400,
+        "Email not verified",
+    )
+    .await;
 });

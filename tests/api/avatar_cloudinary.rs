@@ -47,7 +47,10 @@ fn fake() -> &'static Fake {
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let app = Router::new().route("/v1_1/{cloud}/image/{action}", post(handle));
@@ -80,16 +83,31 @@ async fn handle(
             fields.insert(name, String::from_utf8(data.to_vec()).unwrap());
         }
     }
-    let refuse = |message: &str| (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": message}})));
+    let refuse = |message: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": {"message": message}})),
+        )
+    };
     if fields.get("api_key").map(String::as_str) != Some(API_KEY) {
         return refuse("Invalid api_key");
     }
-    let params: BTreeMap<String, String> =
-        fields.iter().filter(|(k, _)| !NOT_SIGNED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let joined = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let params: BTreeMap<String, String> = fields
+        .iter()
+        .filter(|(k, _)| !NOT_SIGNED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let joined = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let expected = hex::encode(Sha1::digest(format!("{joined}{API_SECRET}")));
     if fields.get("signature") != Some(&expected) {
-        return refuse(&format!("Invalid Signature {:?}. String to sign - '{joined}'.", fields.get("signature")));
+        return refuse(&format!(
+            "Invalid Signature {:?}. String to sign - '{joined}'.",
+            fields.get("signature")
+        ));
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let stamp: u64 = params.get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
@@ -105,20 +123,25 @@ async fn handle(
             "secure_url": format!("https://res.cloudinary.com/{cloud}/image/upload/v1/{public_id}.png"),
         }),
         "destroy" => json!({"result": "ok"}),
-        _ => return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "bad request"}}))),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"message": "bad request"}})),
+            );
+        }
     };
-    fake().calls.lock().unwrap().push(Call {
-        action,
-        params,
-        file,
-    });
+    fake().calls.lock().unwrap().push(Call { action, params, file });
     (StatusCode::OK, Json(answer))
 }
 
 /// The calls made for `public_id`, oldest first.
 fn calls_for(public_id: &str) -> Vec<Call> {
     let calls = fake().calls.lock().unwrap();
-    calls.iter().filter(|c| c.params.get("public_id").map(String::as_str) == Some(public_id)).cloned().collect()
+    calls
+        .iter()
+        .filter(|c| c.params.get("public_id").map(String::as_str) == Some(public_id))
+        .cloned()
+        .collect()
 }
 
 /// The public id in a secure URL of the stand-in: `avatars/<name>`.
@@ -137,8 +160,17 @@ both_backends!(
     ],
     |app| async move {
         let (_, tokens) = app.verified_user().await;
-        let first = upload_ok(&app, &tokens.access, picture(640, 480, ImageFormat::Png), "image/png").await;
-        assert!(first.starts_with("https://res.cloudinary.com/astro-test/image/upload/"), "{first}");
+        let first = upload_ok(
+            &app,
+            &tokens.access,
+            picture(640, 480, ImageFormat::Png),
+            "image/png",
+        )
+        .await;
+        assert!(
+            first.starts_with("https://res.cloudinary.com/astro-test/image/upload/"),
+            "{first}"
+        );
         let first_id = public_id(&first);
         assert!(first_id.starts_with("avatars/"), "{first_id}");
         let calls = calls_for(&first_id);
@@ -148,7 +180,13 @@ both_backends!(
         assert!(stored_files(&app).is_empty(), "nothing is written locally");
 
         // Replacing it destroys the old one, signed too.
-        let second = upload_ok(&app, &tokens.access, picture(64, 64, ImageFormat::Jpeg), "image/jpeg").await;
+        let second = upload_ok(
+            &app,
+            &tokens.access,
+            picture(64, 64, ImageFormat::Jpeg),
+            "image/jpeg",
+        )
+        .await;
         assert_ne!(public_id(&second), first_id);
         let calls = calls_for(&first_id);
         assert_eq!(calls.len(), 2, "{calls:?}");
@@ -157,7 +195,11 @@ both_backends!(
         // So does deleting the account.
         let second_id = public_id(&second);
         let body = json!({"password": crate::helpers::PASSWORD});
-        let request = app.client.delete(app.url("/api/user/account")).bearer_auth(&tokens.access).json(&body);
+        let request = app
+            .client
+            .delete(app.url("/api/user/account"))
+            .bearer_auth(&tokens.access)
+            .json(&body);
         json_body(request.send().await.unwrap(), 200).await;
         let actions: Vec<_> = calls_for(&second_id).into_iter().map(|c| c.action).collect();
         assert_eq!(actions, ["upload", "destroy"]);
@@ -174,7 +216,13 @@ both_backends!(
     ],
     |app| async move {
         let (_, tokens) = app.verified_user().await;
-        let response = upload(&app, &tokens.access, picture(64, 64, ImageFormat::Png), "image/png").await;
+        let response = upload(
+            &app,
+            &tokens.access,
+            picture(64, 64, ImageFormat::Png),
+            "image/png",
+        )
+        .await;
         assert_detail(response, 500, "Internal server error").await;
         let profile = json_body(app.profile(&tokens.access).await, 200).await;
         assert_eq!(profile["avatar_url"], Value::Null);

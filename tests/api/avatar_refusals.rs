@@ -19,7 +19,11 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
     chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -36,7 +40,11 @@ fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 fn crc32<'a>(bytes: impl Iterator<Item = &'a u8>) -> u32 {
     !bytes.fold(!0u32, |crc, &byte| {
         (0..8).fold(crc ^ u32::from(byte), |c, _| {
-            if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 }
+            if c & 1 == 1 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            }
         })
     })
 }
@@ -59,9 +67,18 @@ both_backends!(what_is_not_an_image_is_refused, |app| async move {
     let (_, tokens) = app.verified_user().await;
     let token = tokens.access.as_str();
     let text = b"just some text, not a picture".to_vec();
-    assert_detail(upload(&app, token, text.clone(), "text/plain").await, 400, NOT_AN_IMAGE).await;
-    assert_detail(upload(&app, token, picture(8, 8, ImageFormat::Png), "application/pdf").await, 400, NOT_AN_IMAGE)
-        .await;
+    assert_detail(
+        upload(&app, token, text.clone(), "text/plain").await,
+        400,
+        NOT_AN_IMAGE,
+    )
+    .await;
+    assert_detail(
+        upload(&app, token, picture(8, 8, ImageFormat::Png), "application/pdf").await,
+        400,
+        NOT_AN_IMAGE,
+    )
+    .await;
     // Declared an image: the bytes decide.
     assert_detail(upload(&app, token, text, "image/png").await, 400, INVALID).await;
     let mut garbage = picture(64, 64, ImageFormat::Png)[..33].to_vec();
@@ -71,29 +88,52 @@ both_backends!(what_is_not_an_image_is_refused, |app| async move {
     assert_no_avatar(&app, token).await;
 });
 
-both_backends!(decompression_bombs_are_refused_from_the_header, |app| async move {
-    let (_, tokens) = app.verified_user().await;
-    let bomb = png_claiming(50_000, 50_000);
-    assert!(bomb.len() < 100);
-    assert_detail(upload(&app, &tokens.access, bomb, "image/png").await, 400, INVALID).await;
-    // Within each side's limit but over 40 megapixels in all.
-    let wide = png_claiming(16_000, 16_000);
-    assert_detail(upload(&app, &tokens.access, wide, "image/png").await, 400, INVALID).await;
-    assert_no_avatar(&app, &tokens.access).await;
-});
+both_backends!(
+    decompression_bombs_are_refused_from_the_header,
+    |app| async move {
+        let (_, tokens) = app.verified_user().await;
+        let bomb = png_claiming(50_000, 50_000);
+        assert!(bomb.len() < 100);
+        assert_detail(
+            upload(&app, &tokens.access, bomb, "image/png").await,
+            400,
+            INVALID,
+        )
+        .await;
+        // Within each side's limit but over 40 megapixels in all.
+        let wide = png_claiming(16_000, 16_000);
+        assert_detail(
+            upload(&app, &tokens.access, wide, "image/png").await,
+            400,
+            INVALID,
+        )
+        .await;
+        assert_no_avatar(&app, &tokens.access).await;
+    }
+);
 
 both_backends!(sizes_over_the_limits_are_refused, |app| async move {
     let (_, tokens) = app.verified_user().await;
     // Over the file limit but under the 6 MiB body limit: the contract's 400.
     let file = vec![0u8; 5_500_000];
-    assert_detail(upload(&app, &tokens.access, file, "image/png").await, 400, TOO_BIG).await;
+    assert_detail(
+        upload(&app, &tokens.access, file, "image/png").await,
+        400,
+        TOO_BIG,
+    )
+    .await;
     // Over the body limit: 413 before the file is looked at.
     let body = vec![0u8; 7_000_000];
     let response = upload(&app, &tokens.access, body, "image/png").await;
     assert_detail(response, 413, "Request body too large").await;
     // Exactly 5 MiB is allowed (and then judged by its content).
     let limit = vec![0u8; 5 * 1024 * 1024];
-    assert_detail(upload(&app, &tokens.access, limit, "image/png").await, 400, INVALID).await;
+    assert_detail(
+        upload(&app, &tokens.access, limit, "image/png").await,
+        400,
+        INVALID,
+    )
+    .await;
     assert_no_avatar(&app, &tokens.access).await;
 });
 
@@ -101,8 +141,17 @@ both_backends!(a_form_without_file_is_422, |app| async move {
     let (_, tokens) = app.verified_user().await;
     let form = Form::new().part("picture", Part::bytes(picture(8, 8, ImageFormat::Png)));
     let request = app.post("/api/user/upload-avatar").bearer_auth(&tokens.access);
-    assert_validation(request.multipart(form).send().await.unwrap(), &["body", "file"], "missing").await;
+    assert_validation(
+        request.multipart(form).send().await.unwrap(),
+        &["body", "file"],
+        "missing",
+    )
+    .await;
     let request = app.post("/api/user/upload-avatar").bearer_auth(&tokens.access);
-    let json = request.json(&serde_json::json!({"file": "x"})).send().await.unwrap();
+    let json = request
+        .json(&serde_json::json!({"file": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_validation(json, &["body", "file"], "missing").await;
 });

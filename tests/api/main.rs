@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP contract (`shared/api-contract.md`): each test starts the whole
 //! stack on port 0 with a database of its own, and runs once on SQLite and once on PostgreSQL
 //! (skipped unless `TEST_DATABASE_URL` points at a server where databases may be created).
+mod admin_support;
 mod checks;
 mod database;
 mod helpers;
@@ -9,6 +10,11 @@ mod mail;
 mod users;
 
 mod account;
+mod admin_access;
+mod admin_audit;
+mod admin_edit;
+mod admin_rules;
+mod admin_users;
 mod auth_login;
 mod auth_logout;
 mod auth_password;

@@ -22,15 +22,24 @@ impl TestUser {
     }
 
     pub fn with_email(self, email: impl Into<String>) -> TestUser {
-        TestUser { email: email.into(), ..self }
+        TestUser {
+            email: email.into(),
+            ..self
+        }
     }
 
     pub fn with_username(self, username: impl Into<String>) -> TestUser {
-        TestUser { username: username.into(), ..self }
+        TestUser {
+            username: username.into(),
+            ..self
+        }
     }
 
     pub fn with_password(self, password: impl Into<String>) -> TestUser {
-        TestUser { password: password.into(), ..self }
+        TestUser {
+            password: password.into(),
+            ..self
+        }
     }
 
     pub fn registration(&self) -> Value {

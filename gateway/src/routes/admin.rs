@@ -43,7 +43,10 @@ impl FromRequestParts<AppState> for AdminUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let me = VerifiedUser::from_request_parts(parts, state).await?;
         if me.user.role != "admin" {
-            return Err(ApiError::Detail(StatusCode::FORBIDDEN, "Not enough permissions".into()));
+            return Err(ApiError::Detail(
+                StatusCode::FORBIDDEN,
+                "Not enough permissions".into(),
+            ));
         }
         Ok(AdminUser(me))
     }
@@ -68,8 +71,18 @@ pub async fn list_users(
         is_active: query.is_active,
         sort: query.sort.unwrap_or_default(),
     };
-    let listed = state.admin.clone().list_users(me.caller.request(request)).await?.into_inner();
-    Ok(Json(UserListResponse::new(listed.users, listed.total, query.page, query.per_page)))
+    let listed = state
+        .admin
+        .clone()
+        .list_users(me.caller.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(UserListResponse::new(
+        listed.users,
+        listed.total,
+        query.page,
+        query.per_page,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -79,8 +92,15 @@ pub async fn get_user(
     AdminUser(me): AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<UserResponse>> {
-    let request = admin_pb::UserIdRequest { id: path_id("id", &id)? };
-    let user = state.admin.clone().get_user(me.caller.request(request)).await?.into_inner();
+    let request = admin_pb::UserIdRequest {
+        id: path_id("id", &id)?,
+    };
+    let user = state
+        .admin
+        .clone()
+        .get_user(me.caller.request(request))
+        .await?
+        .into_inner();
     Ok(Json(user.into()))
 }
 
@@ -104,7 +124,12 @@ pub async fn update_user(
         is_verified: form.is_verified,
         is_active: form.is_active,
     };
-    let user = state.admin.clone().update_user(me.caller.request(request)).await?.into_inner();
+    let user = state
+        .admin
+        .clone()
+        .update_user(me.caller.request(request))
+        .await?
+        .into_inner();
     Ok(Json(user.into()))
 }
 
@@ -115,8 +140,14 @@ pub async fn delete_user(
     AdminUser(me): AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageResponse>> {
-    let request = admin_pb::UserIdRequest { id: path_id("id", &id)? };
-    state.admin.clone().delete_user(me.caller.request(request)).await?;
+    let request = admin_pb::UserIdRequest {
+        id: path_id("id", &id)?,
+    };
+    state
+        .admin
+        .clone()
+        .delete_user(me.caller.request(request))
+        .await?;
     Ok(MessageResponse::new("User deleted successfully"))
 }
 
@@ -131,15 +162,25 @@ pub async fn change_role(
     let id = path_id("id", &id)?;
     let role = RoleUpdateRequest::parse(&body)?.role;
     let request = admin_pb::ChangeRoleRequest { id, role };
-    let user = state.admin.clone().change_role(me.caller.request(request)).await?.into_inner();
+    let user = state
+        .admin
+        .clone()
+        .change_role(me.caller.request(request))
+        .await?
+        .into_inner();
     Ok(Json(user.into()))
 }
 
 #[utoipa::path(get, path = "/api/admin/stats", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = StatsResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
-pub async fn stats(State(state): State<AppState>, AdminUser(me): AdminUser) -> ApiResult<Json<StatsResponse>> {
+pub async fn stats(
+    State(state): State<AppState>,
+    AdminUser(me): AdminUser,
+) -> ApiResult<Json<StatsResponse>> {
     let request = me.caller.request(user_pb::GetStatsRequest {});
-    Ok(Json(state.admin.clone().get_stats(request).await?.into_inner().into()))
+    Ok(Json(
+        state.admin.clone().get_stats(request).await?.into_inner().into(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/admin/audit-log", tag = "admin", security(("bearer" = [])), params(AuditLogQuery),
@@ -158,7 +199,12 @@ pub async fn audit_log(
         since: query.since.map(micros_to_timestamp),
         until: query.until.map(micros_to_timestamp),
     };
-    let listed = state.admin.clone().list_audit_log(me.caller.request(request)).await?.into_inner();
+    let listed = state
+        .admin
+        .clone()
+        .list_audit_log(me.caller.request(request))
+        .await?
+        .into_inner();
     Ok(Json(AuditLogResponse {
         events: listed.events.into_iter().map(AuditEventResponse::from).collect(),
         total: listed.total,

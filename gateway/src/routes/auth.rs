@@ -84,10 +84,12 @@ pub async fn login(
     };
     match state.auth.clone().login(client_request(message, &client)).await {
         Ok(tokens) => {
+            metrics::counter!("auth_logins_total", "outcome" => "success").increment(1);
             state.limits.login_succeeded(&email, client.ip).await?;
             Ok(no_store(tokens.into_inner()))
         }
         Err(status) => {
+            metrics::counter!("auth_logins_total", "outcome" => "failure").increment(1);
             if status.code() == tonic::Code::Unauthenticated {
                 state.limits.login_failed(&email).await?;
             }

@@ -126,7 +126,10 @@ pub async fn avatar_file(State(state): State<AppState>, Path(name): Path<String>
     let headers = [
         (header::CONTENT_TYPE, content_type),
         (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
     ];
     Ok((headers, blob.data).into_response())
 }

@@ -8,17 +8,19 @@ pub mod user;
 use crate::{client::ClientInfo, state::AppState};
 use axum::{
     Json, Router,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
+    routing::get,
 };
 use serde_json::json;
 use std::time::Duration;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
-    timeout::TimeoutLayer,
     set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 /// Same-origin only; Swagger UI and ReDoc need inline styles and `data:`/`blob:` images
@@ -48,6 +50,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
                 Json(json!({ "detail": "Method Not Allowed" })),
             )
         })
+        .route("/metrics", get(|| async { astro_common::metrics::render() }))
+        .route_layer(axum::middleware::from_fn(http_metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors(cors_origins))
@@ -55,8 +59,43 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(state)
+}
+
+/// The span of one HTTP request, continuing the caller's trace if it sent `traceparent`.
+fn request_span(request: &Request) -> tracing::Span {
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = %format!("{} {}", request.method(), request.uri().path()),
+        http.method = %request.method(),
+        http.target = %request.uri().path(),
+        trace_id = tracing::field::Empty,
+    );
+    astro_common::telemetry::continue_trace(&span, request.headers());
+    span
+}
+
+/// Requests by route, method and status, and their latency (`http_requests_total`,
+/// `http_request_duration_seconds`).
+async fn http_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
+    response
 }
 
 /// Counts every request against its per-IP limits and reports the tightest in `RateLimit-*`.

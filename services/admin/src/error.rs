@@ -41,7 +41,10 @@ pub enum AdminError {
 impl AdminError {
     /// A validation failure on `field`.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AdminError::Invalid { field, message: message.into() }
+        AdminError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 

@@ -61,7 +61,9 @@ impl AdminService for Admin {
     async fn update_user(&self, request: Request<UpdateUserRequest>) -> Reply<User> {
         let actor = self.actor(request.metadata()).await?;
         let (metadata, _, message) = request.into_parts();
-        Ok(Response::new(Admin::update_user(self, &actor, message, &metadata).await?))
+        Ok(Response::new(
+            Admin::update_user(self, &actor, message, &metadata).await?,
+        ))
     }
 
     async fn delete_user(&self, request: Request<UserIdRequest>) -> Reply<DeleteUserResponse> {
@@ -115,8 +117,19 @@ mod tests {
     fn audit_paging_defaults_and_limits() {
         let filter = audit_filter(ListAuditLogRequest::default()).unwrap();
         assert_eq!((filter.limit, filter.offset), (20, 0));
-        let filter = audit_filter(ListAuditLogRequest { page: 3, per_page: 10, ..Default::default() }).unwrap();
+        let filter = audit_filter(ListAuditLogRequest {
+            page: 3,
+            per_page: 10,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!((filter.limit, filter.offset), (10, 20));
-        assert!(audit_filter(ListAuditLogRequest { per_page: 101, ..Default::default() }).is_err());
+        assert!(
+            audit_filter(ListAuditLogRequest {
+                per_page: 101,
+                ..Default::default()
+            })
+            .is_err()
+        );
     }
 }

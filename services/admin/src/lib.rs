@@ -35,7 +35,10 @@ impl AdminApp {
     /// Connects and migrates the audit log, and prepares the clients of `user` and `auth`
     /// (connected lazily, so start order does not matter). `revocations` is the store the
     /// callers' tokens are checked against, as in every service.
-    pub async fn build(settings: &Settings, revocations: Arc<dyn RevocationStore>) -> Result<Self, AdminError> {
+    pub async fn build(
+        settings: &Settings,
+        revocations: Arc<dyn RevocationStore>,
+    ) -> Result<Self, AdminError> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate(&MIGRATIONS).await?;
         let admin = Admin {

@@ -4,12 +4,14 @@ use astro_common::Settings;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    astro_common::telemetry::init();
+    let _telemetry = astro_common::telemetry::init("admin-service");
     let settings = Settings::from_env()?;
     let revocations = astro_common::revocation::from_settings(settings.redis_url.as_deref())?;
     let app = admin_service::AdminApp::build(&settings, revocations).await?;
     let listener = tokio::net::TcpListener::bind(settings.grpc_addr).await?;
     tracing::info!(addr = %settings.grpc_addr, "admin service listening");
-    app.serve(listener, astro_common::shutdown::on_signal()).await?;
+    let shutdown = astro_common::shutdown::on_signal();
+    astro_common::metrics::spawn_endpoint(settings.metrics_addr, shutdown.clone());
+    app.serve(listener, shutdown).await?;
     Ok(())
 }

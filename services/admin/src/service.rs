@@ -5,6 +5,7 @@ use crate::{
     audit::{AuditRepo, EventFilter, StoredEvent},
     error::AdminError,
 };
+use astro_common::grpc::GrpcChannel;
 use astro_common::{
     grpc::{authenticate, client_info, trace_id},
     revocation::RevocationStore,
@@ -17,15 +18,15 @@ use astro_proto::{
     user::v1::{GetUserRequest, User, user_service_client::UserServiceClient},
 };
 use std::sync::Arc;
-use tonic::{Code, metadata::MetadataMap, transport::Channel};
+use tonic::{Code, metadata::MetadataMap};
 
 const INVALID: &str = "Could not validate credentials";
 
 /// The admin service's state; cheap to clone (all handles).
 #[derive(Clone)]
 pub struct Admin {
-    pub(crate) users: UserServiceClient<Channel>,
-    pub(crate) auth: AuthServiceClient<Channel>,
+    pub(crate) users: UserServiceClient<GrpcChannel>,
+    pub(crate) auth: AuthServiceClient<GrpcChannel>,
     pub(crate) keys: Arc<TokenKeys>,
     pub(crate) revocations: Arc<dyn RevocationStore>,
     pub(crate) audit: Arc<dyn AuditRepo>,
@@ -47,14 +48,13 @@ impl Admin {
         let claims = authenticate(metadata, &self.keys, self.revocations.as_ref())
             .await
             .map_err(AdminError::Status)?;
-        let id = claims.user_id().map_err(|_| AdminError::Unauthenticated(INVALID))?;
-        let user = self
-            .user(id)
-            .await
-            .map_err(|err| match err {
-                AdminError::NotFound => AdminError::Unauthenticated(INVALID),
-                other => other,
-            })?;
+        let id = claims
+            .user_id()
+            .map_err(|_| AdminError::Unauthenticated(INVALID))?;
+        let user = self.user(id).await.map_err(|err| match err {
+            AdminError::NotFound => AdminError::Unauthenticated(INVALID),
+            other => other,
+        })?;
         if !user.is_active {
             return Err(AdminError::Forbidden("Account is disabled"));
         }
@@ -65,7 +65,12 @@ impl Admin {
             return Err(AdminError::Forbidden("Not enough permissions"));
         }
         let (ip, user_agent) = client_info(metadata);
-        Ok(Actor { id, ip, user_agent, trace_id: trace_id(metadata) })
+        Ok(Actor {
+            id,
+            ip,
+            user_agent,
+            trace_id: trace_id(metadata),
+        })
     }
 
     /// The user `id`, or [`AdminError::NotFound`].
@@ -95,10 +100,17 @@ impl Admin {
     }
 
     /// Stores another service's event as it is, filling in the trace id when it has none.
-    pub async fn record_event(&self, mut event: AuditEvent, metadata: &MetadataMap) -> Result<i64, AdminError> {
+    pub async fn record_event(
+        &self,
+        mut event: AuditEvent,
+        metadata: &MetadataMap,
+    ) -> Result<i64, AdminError> {
         event.action = event.action.trim().to_owned();
         if event.action.is_empty() || event.action.chars().count() > MAX_ACTION {
-            return Err(AdminError::invalid("action", format!("action must have 1 to {MAX_ACTION} characters")));
+            return Err(AdminError::invalid(
+                "action",
+                format!("action must have 1 to {MAX_ACTION} characters"),
+            ));
         }
         if event.trace_id.is_empty() {
             event.trace_id = trace_id(metadata);

@@ -44,8 +44,10 @@ impl Admin {
             .await
             .map_err(AdminError::Downstream)?
             .into_inner();
-        self.end_sessions_if_rights_changed(&before, &after, metadata).await?;
-        self.record(actor, USER_UPDATED, after.id, json!({ "changes": changes })).await;
+        self.end_sessions_if_rights_changed(&before, &after, metadata)
+            .await?;
+        self.record(actor, USER_UPDATED, after.id, json!({ "changes": changes }))
+            .await;
         Ok(after)
     }
 
@@ -58,13 +60,20 @@ impl Admin {
         metadata: &MetadataMap,
     ) -> Result<User, AdminError> {
         if !matches!(role.as_str(), "user" | "admin") {
-            return Err(AdminError::invalid("role", "String should match pattern '^(user|admin)$'"));
+            return Err(AdminError::invalid(
+                "role",
+                "String should match pattern '^(user|admin)$'",
+            ));
         }
         if id == actor.id {
             return Err(AdminError::Refused("Cannot change your own role"));
         }
         let before = self.user(id).await?;
-        let request = UpdateUserRequest { id, role: Some(role), ..UpdateUserRequest::default() };
+        let request = UpdateUserRequest {
+            id,
+            role: Some(role),
+            ..UpdateUserRequest::default()
+        };
         let after = self
             .users
             .clone()
@@ -72,14 +81,20 @@ impl Admin {
             .await
             .map_err(AdminError::Downstream)?
             .into_inner();
-        self.end_sessions_if_rights_changed(&before, &after, metadata).await?;
+        self.end_sessions_if_rights_changed(&before, &after, metadata)
+            .await?;
         let details = json!({ "from": before.role, "to": after.role });
         self.record(actor, ROLE_CHANGED, id, details).await;
         Ok(after)
     }
 
     /// Deletes a user, then their sessions, tokens and queued mail in `auth`.
-    pub async fn delete_user(&self, actor: &Actor, id: i64, metadata: &MetadataMap) -> Result<User, AdminError> {
+    pub async fn delete_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        metadata: &MetadataMap,
+    ) -> Result<User, AdminError> {
         if id == actor.id {
             return Err(AdminError::Refused("Cannot delete your own account"));
         }
@@ -92,7 +107,10 @@ impl Admin {
             .into_inner()
             .user
             .unwrap_or_default();
-        let purge = PurgeUserRequest { user_id: id, email: deleted.email.clone() };
+        let purge = PurgeUserRequest {
+            user_id: id,
+            email: deleted.email.clone(),
+        };
         self.auth
             .clone()
             .purge_user(forward(purge, metadata))
@@ -140,7 +158,10 @@ fn changed_fields(request: &UpdateUserRequest) -> Map<String, Value> {
             changes.insert(name.into(), json!(value));
         }
     }
-    for (name, value) in [("is_verified", request.is_verified), ("is_active", request.is_active)] {
+    for (name, value) in [
+        ("is_verified", request.is_verified),
+        ("is_active", request.is_active),
+    ] {
         if let Some(value) = value {
             changes.insert(name.into(), json!(value));
         }

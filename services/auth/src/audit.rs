@@ -1,9 +1,10 @@
 //! Security events (logins, logouts, password changes and resets, refresh-token reuse, account
 //! deletion) sent to the admin service's audit log. Recording is best effort and off the
 //! request path: an unreachable admin service is logged, never turned into a failed login.
+use astro_common::grpc::GrpcChannel;
 use astro_common::grpc::{client_info, trace_id};
 use astro_proto::admin::v1::{AuditEvent, admin_service_client::AdminServiceClient};
-use tonic::{metadata::MetadataMap, transport::Channel};
+use tonic::metadata::MetadataMap;
 
 /// Who is asking, as the edge saw it, and the trace the call belongs to.
 #[derive(Clone, Debug, Default)]
@@ -16,17 +17,21 @@ pub struct RequestContext {
 impl RequestContext {
     pub fn from_metadata(metadata: &MetadataMap) -> Self {
         let (ip, user_agent) = client_info(metadata);
-        RequestContext { ip, user_agent, trace_id: trace_id(metadata) }
+        RequestContext {
+            ip,
+            user_agent,
+            trace_id: trace_id(metadata),
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct AuditLog {
-    admin: AdminServiceClient<Channel>,
+    admin: AdminServiceClient<GrpcChannel>,
 }
 
 impl AuditLog {
-    pub fn new(admin: AdminServiceClient<Channel>) -> Self {
+    pub fn new(admin: AdminServiceClient<GrpcChannel>) -> Self {
         Self { admin }
     }
 

@@ -2,14 +2,17 @@
 //! demand by `astro-auth create-admin`. It lives in `auth` because hashing does: the user
 //! service never sees a plain password.
 use crate::{error::AuthError, hashing::PasswordHasher};
+use astro_common::grpc::GrpcChannel;
 use astro_common::{
     config::{HashingSettings, InitialAdmin},
     grpc::lazy_channel,
     input, password_policy,
 };
-use astro_proto::user::v1::{CountAdminsRequest, CreateUserRequest, User, user_service_client::UserServiceClient};
+use astro_proto::user::v1::{
+    CountAdminsRequest, CreateUserRequest, User, user_service_client::UserServiceClient,
+};
 use secrecy::ExposeSecret;
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 
 /// Whether an existing admin makes creating another one unnecessary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,11 +43,18 @@ pub async fn create_admin(
 ) -> Result<Outcome, AuthError> {
     let channel = lazy_channel(user_service_url).map_err(|e| AuthError::Internal(e.to_string()))?;
     let mut users = UserServiceClient::new(channel);
-    let invalid = |field, err: input::InputError| AuthError::Invalid { field, message: err.to_string() };
+    let invalid = |field, err: input::InputError| AuthError::Invalid {
+        field,
+        message: err.to_string(),
+    };
     let email = input::email(&admin.email).map_err(|e| invalid("email", e))?;
     let username = input::username(&admin.username).map_err(|e| invalid("username", e))?;
-    password_policy::check(admin.password.expose_secret(), &[&username, &email])
-        .map_err(|reason| AuthError::WeakPassword { field: "password", reason })?;
+    password_policy::check(admin.password.expose_secret(), &[&username, &email]).map_err(|reason| {
+        AuthError::WeakPassword {
+            field: "password",
+            reason,
+        }
+    })?;
     if when == When::NoAdminYet && admin_exists(&mut users).await? {
         return Ok(Outcome::AlreadyThere);
     }
@@ -70,14 +80,21 @@ pub async fn create_admin(
         {
             Ok(Outcome::AlreadyThere)
         }
-        Err(status) if status.code() == Code::AlreadyExists => Err(AuthError::BadRequest(
-            if status.message() == "username" { "Username already exists" } else { "Email already exists" },
-        )),
+        Err(status) if status.code() == Code::AlreadyExists => {
+            Err(AuthError::BadRequest(if status.message() == "username" {
+                "Username already exists"
+            } else {
+                "Email already exists"
+            }))
+        }
         Err(status) => Err(AuthError::Downstream(status)),
     }
 }
 
-async fn admin_exists(users: &mut UserServiceClient<Channel>) -> Result<bool, AuthError> {
-    let admins = users.count_admins(CountAdminsRequest {}).await.map_err(AuthError::Downstream)?;
+async fn admin_exists(users: &mut UserServiceClient<GrpcChannel>) -> Result<bool, AuthError> {
+    let admins = users
+        .count_admins(CountAdminsRequest {})
+        .await
+        .map_err(AuthError::Downstream)?;
     Ok(admins.into_inner().admins > 0)
 }

@@ -21,7 +21,10 @@ fn empty(result: Result<(), crate::error::AuthError>) -> Reply<Empty> {
 
 /// The call's context and message.
 fn split<T>(request: Request<T>) -> (RequestContext, T) {
-    (RequestContext::from_metadata(request.metadata()), request.into_inner())
+    (
+        RequestContext::from_metadata(request.metadata()),
+        request.into_inner(),
+    )
 }
 
 #[tonic::async_trait]
@@ -46,7 +49,9 @@ impl AuthService for Auth {
             ctx.ip = client.ip;
             ctx.user_agent = client.user_agent;
         }
-        Ok(Response::new(Auth::login(self, &r.email, r.password.into(), &ctx).await?))
+        Ok(Response::new(
+            Auth::login(self, &r.email, r.password.into(), &ctx).await?,
+        ))
     }
 
     async fn logout(&self, request: Request<LogoutRequest>) -> Reply<Empty> {
@@ -97,7 +102,11 @@ impl AuthService for Auth {
 
     async fn purge_user(&self, request: Request<PurgeUserRequest>) -> Reply<Empty> {
         let r = request.into_inner();
-        let user = User { id: r.user_id, email: r.email, ..User::default() };
+        let user = User {
+            id: r.user_id,
+            email: r.email,
+            ..User::default()
+        };
         let purged = async {
             self.revoke_all_sessions(user.id).await?;
             self.forget_user(&user).await

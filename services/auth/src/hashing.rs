@@ -94,7 +94,8 @@ impl PasswordHasher {
         self: &Arc<Self>,
         work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, HashingError> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let depth = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::gauge!("password_hash_queue_depth").set(depth as f64);
         let _leave = DecrementOnDrop(&self.waiting);
         let _permit = self
             .permits
@@ -110,7 +111,8 @@ struct DecrementOnDrop<'a>(&'a AtomicUsize);
 
 impl Drop for DecrementOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        let depth = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("password_hash_queue_depth").set(depth as f64);
     }
 }
 

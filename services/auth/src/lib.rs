@@ -15,8 +15,7 @@ pub use flows::Auth;
 
 use astro_common::{Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
-    admin::v1::admin_service_client::AdminServiceClient,
-    auth::v1::auth_service_server::AuthServiceServer,
+    admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_server::AuthServiceServer,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };

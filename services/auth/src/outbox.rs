@@ -2,6 +2,7 @@
 //! has accepted them. The idempotency key makes a repeat after a crash harmless, so an email
 //! is neither lost (it stays queued until accepted) nor queued twice downstream.
 use crate::repo::{AuthRepo, QueuedEmail};
+use astro_common::grpc::GrpcChannel;
 use astro_proto::notification::v1::{
     SendEmailRequest, notification_service_client::NotificationServiceClient,
 };
@@ -9,14 +10,13 @@ use rand::Rng;
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Channel;
 
 const BATCH: i64 = 50;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 pub struct Relay {
     pub repo: Arc<dyn AuthRepo>,
-    pub notifications: NotificationServiceClient<Channel>,
+    pub notifications: NotificationServiceClient<GrpcChannel>,
     pub wake: Arc<Notify>,
     pub poll_interval: Duration,
     pub retry_base: Duration,

@@ -29,6 +29,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
+    /// Where a service process serves `GET /metrics` (the gateway serves it on its own port).
+    pub metrics_addr: SocketAddr,
     pub services: ServiceUrls,
     pub hashing: HashingSettings,
     pub initial_admin: Option<InitialAdmin>,
@@ -197,6 +199,10 @@ impl Settings {
                 .unwrap_or_else(|| "0.0.0.0:50051".into())
                 .parse()
                 .map_err(|e| invalid("GRPC_ADDR", e))?,
+            metrics_addr: get("METRICS_ADDR")
+                .unwrap_or_else(|| "0.0.0.0:9090".into())
+                .parse()
+                .map_err(|e| invalid("METRICS_ADDR", e))?,
             services: ServiceUrls {
                 auth: get("AUTH_SERVICE_URL").unwrap_or_else(|| "http://127.0.0.1:50051".into()),
                 user: get("USER_SERVICE_URL").unwrap_or_else(|| "http://127.0.0.1:50052".into()),

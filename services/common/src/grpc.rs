@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{
     Request, Status,
     metadata::MetadataMap,
+    service::interceptor::InterceptedService,
     transport::{Channel, Endpoint, Server, server::Router},
 };
 use tonic_health::server::HealthReporter;
@@ -31,8 +32,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// [`crate::input::AVATAR_MAX_BYTES`]) plus its envelope; tonic refuses above 4 MiB by default.
 pub const AVATAR_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 
-/// A server builder already serving health (reported SERVING for `service_name`) and reflection.
-pub async fn server_with_health(service_name: &str) -> (Router, HealthReporter) {
+/// A server builder already serving health (reported SERVING for `service_name`) and
+/// reflection, that continues the caller's trace and counts every call in the metrics.
+pub async fn server_with_health(service_name: &str) -> (GrpcRouter, HealthReporter) {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status(service_name, tonic_health::ServingStatus::Serving)
@@ -44,14 +46,28 @@ pub async fn server_with_health(service_name: &str) -> (Router, HealthReporter) 
         .expect("the embedded descriptor sets are valid");
     let router = Server::builder()
         .timeout(CALL_TIMEOUT)
+        .trace_fn(|request| {
+            let span = tracing::info_span!(
+                "grpc.server",
+                otel.name = %request.uri().path(),
+                rpc.system = "grpc",
+                trace_id = tracing::field::Empty,
+            );
+            crate::telemetry::continue_trace(&span, request.headers());
+            span
+        })
+        .layer(CallMetricsLayer)
         .add_service(health)
         .add_service(reflection);
     (router, reporter)
 }
 
+/// The router type every service builds on.
+pub type GrpcRouter = Router<tower::layer::util::Stack<CallMetricsLayer, tower::layer::util::Identity>>;
+
 /// Serves `router` on `listener` until `shutdown` is cancelled, draining in-flight calls.
 pub async fn serve(
-    router: Router,
+    router: GrpcRouter,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
@@ -59,6 +75,72 @@ pub async fn serve(
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }
+
+/// Wraps a service in [`CallMetrics`].
+#[derive(Clone, Copy, Debug)]
+pub struct CallMetricsLayer;
+
+impl<S> tower::Layer<S> for CallMetricsLayer {
+    type Service = CallMetrics<S>;
+
+    fn layer(&self, inner: S) -> CallMetrics<S> {
+        CallMetrics(inner)
+    }
+}
+
+/// Counts each call by method and gRPC status (from the response headers: errors are
+/// "trailers-only" responses; a success has no status header yet and counts as `OK`).
+#[derive(Clone)]
+pub struct CallMetrics<S>(S);
+
+impl<S, B, R> tower::Service<http::Request<B>> for CallMetrics<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let started = std::time::Instant::now();
+        let future = self.0.call(request);
+        Box::pin(async move {
+            let response = future.await;
+            let code = match &response {
+                Ok(r) => r
+                    .headers()
+                    .get("grpc-status")
+                    .and_then(|v| v.to_str().ok())
+                    .map_or("0", |c| c)
+                    .to_owned(),
+                Err(_) => "transport".to_owned(),
+            };
+            crate::metrics::record_grpc_call(&method, &code, started);
+            response
+        })
+    }
+}
+
+/// Puts the caller's W3C trace context into every outgoing call.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracePropagation;
+
+impl tonic::service::Interceptor for TracePropagation {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        crate::telemetry::inject_current(request.metadata_mut());
+        Ok(request)
+    }
+}
+
+/// The channel type of every gRPC client: reconnecting, trace-propagating.
+pub type GrpcChannel = InterceptedService<Channel, TracePropagation>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid service URL {url}: {source}")]
@@ -69,18 +151,19 @@ pub struct BadServiceUrl {
 
 /// A channel that connects on first use and reconnects after the peer restarts, so a
 /// restarted service is picked up without restarting its callers.
-pub fn lazy_channel(url: &str) -> Result<Channel, BadServiceUrl> {
+pub fn lazy_channel(url: &str) -> Result<GrpcChannel, BadServiceUrl> {
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|source| BadServiceUrl {
         url: url.to_owned(),
         source,
     })?;
-    Ok(endpoint
+    let channel = endpoint
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true)
-        .connect_lazy())
+        .connect_lazy();
+    Ok(InterceptedService::new(channel, TracePropagation))
 }
 
 /// The bearer token a request carries in its `authorization` metadata.

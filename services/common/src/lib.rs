@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod grpc;
 pub mod input;
+pub mod metrics;
 pub mod password_policy;
 pub mod redis_conn;
 pub mod revocation;

@@ -193,9 +193,7 @@ impl UserService for UserGrpc {
             None => None,
         };
         match swapped {
-            Some(done) if changes.first_name.is_none() && changes.last_name.is_none() => {
-                reply_user(Ok(done))
-            }
+            Some(done) if changes.first_name.is_none() && changes.last_name.is_none() => reply_user(Ok(done)),
             _ => reply_user(self.repo.update(req.id, changes).await),
         }
     }
@@ -214,7 +212,8 @@ impl UserService for UserGrpc {
     }
 
     async fn delete_user(&self, request: Request<GetUserRequest>) -> Reply<DeleteUserResponse> {
-        self.deleted(self.repo.delete(request.into_inner().id).await).await
+        self.deleted(self.repo.delete(request.into_inner().id).await)
+            .await
     }
 
     async fn admin_delete_user(&self, request: Request<GetUserRequest>) -> Reply<DeleteUserResponse> {

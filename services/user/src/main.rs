@@ -6,12 +6,13 @@ use user_service::UserApp;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    astro_common::telemetry::init();
+    let _telemetry = astro_common::telemetry::init("user-service");
     let settings = Settings::from_env().context("reading configuration")?;
     let listener = tokio::net::TcpListener::bind(settings.grpc_addr)
         .await
         .with_context(|| format!("binding {}", settings.grpc_addr))?;
     let shutdown = astro_common::shutdown::on_signal();
+    astro_common::metrics::spawn_endpoint(settings.metrics_addr, shutdown.clone());
     let app = UserApp::build(&settings)
         .await
         .context("starting the user service")?;

@@ -4,12 +4,20 @@ use astro_common::db::{MigrationStep, Migrations};
 
 const POSTGRES: &[MigrationStep] = &[
     (1, "users", include_str!("../migrations/postgres/0001_users.sql")),
-    (2, "avatar_key", include_str!("../migrations/postgres/0002_avatar_key.sql")),
+    (
+        2,
+        "avatar_key",
+        include_str!("../migrations/postgres/0002_avatar_key.sql"),
+    ),
 ];
 
 const SQLITE: &[MigrationStep] = &[
     (1, "users", include_str!("../migrations/sqlite/0001_users.sql")),
-    (2, "avatar_key", include_str!("../migrations/sqlite/0002_avatar_key.sql")),
+    (
+        2,
+        "avatar_key",
+        include_str!("../migrations/sqlite/0002_avatar_key.sql"),
+    ),
 ];
 
 /// This service's migrations, tracked in `_user_migrations`.

@@ -69,7 +69,17 @@ impl UserListQuery {
             role: p.choice("role", &["user", "admin"]),
             is_verified: p.bool("is_verified"),
             is_active: p.bool("is_active"),
-            sort: p.choice("sort", &["created_at", "-created_at", "email", "-email", "username", "-username"]),
+            sort: p.choice(
+                "sort",
+                &[
+                    "created_at",
+                    "-created_at",
+                    "email",
+                    "-email",
+                    "username",
+                    "-username",
+                ],
+            ),
         };
         p.finish(query)
     }
@@ -107,9 +117,20 @@ impl AuditLogQuery {
         // Times are shown in whole seconds, so `until` a shown time must include that event.
         let until = p.datetime("until").map(|at| {
             let micros = at.timestamp_micros();
-            if at.timestamp_subsec_nanos() == 0 { micros + 999_999 } else { micros }
+            if at.timestamp_subsec_nanos() == 0 {
+                micros + 999_999
+            } else {
+                micros
+            }
         });
-        p.finish(AuditLogQuery { page, per_page, user_id, action, since, until })
+        p.finish(AuditLogQuery {
+            page,
+            per_page,
+            user_id,
+            action,
+            since,
+            until,
+        })
     }
 }
 

@@ -38,7 +38,10 @@ pub fn path_id(name: &str, raw: &str) -> Result<i64, ApiError> {
 
 impl Params {
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Params { values: pairs.into_iter().collect(), errors: Vec::new() }
+        Params {
+            values: pairs.into_iter().collect(),
+            errors: Vec::new(),
+        }
     }
 
     fn reject(&mut self, name: &str, kind: &'static str, msg: impl Into<String>, ctx: Option<Value>) {
@@ -127,7 +130,11 @@ impl Params {
 
     /// The value if every parameter was fine, else the 422 listing all that were not.
     pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
-        if self.errors.is_empty() { Ok(value) } else { Err(ApiError::Validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
     }
 }
 
@@ -136,17 +143,29 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Params::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
     fn bad_values_are_all_reported_at_their_location() {
-        let mut p = params(&[("page", "x"), ("per_page", "101"), ("flag", "maybe"), ("role", "root")]);
+        let mut p = params(&[
+            ("page", "x"),
+            ("per_page", "101"),
+            ("flag", "maybe"),
+            ("role", "root"),
+        ]);
         assert_eq!(p.int("page", 1, i64::MAX), None);
         assert_eq!(p.int("per_page", 1, 100), None);
         assert_eq!(p.bool("flag"), None);
         assert_eq!(p.choice("role", &["user", "admin"]), None);
-        let Err(ApiError::Validation(errors)) = p.finish(()) else { panic!("expected a 422") };
+        let Err(ApiError::Validation(errors)) = p.finish(()) else {
+            panic!("expected a 422")
+        };
         let kinds: Vec<_> = errors.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, ["int_parsing", "less_than_equal", "bool_parsing", "enum"]);
         assert_eq!(errors[3].msg, "Input should be 'user' or 'admin'");
@@ -155,7 +174,12 @@ mod tests {
 
     #[test]
     fn good_values_and_the_last_repeat_win() {
-        let mut p = params(&[("page", "1"), ("page", "3"), ("on", "Yes"), ("at", "2026-01-02T03:04:05Z")]);
+        let mut p = params(&[
+            ("page", "1"),
+            ("page", "3"),
+            ("on", "Yes"),
+            ("at", "2026-01-02T03:04:05Z"),
+        ]);
         assert_eq!(p.int("page", 1, 10), Some(3));
         assert_eq!(p.bool("on"), Some(true));
         assert_eq!(p.datetime("at").unwrap().timestamp(), 1_767_323_045);

@@ -90,7 +90,10 @@ mod tests {
         };
         assert_eq!(
             where_clause(&filter),
-            (" WHERE (actor_id = $1 OR target_id = $1) AND at <= $2".to_owned(), 2)
+            (
+                " WHERE (actor_id = $1 OR target_id = $1) AND at <= $2".to_owned(),
+                2
+            )
         );
         let filter = EventFilter {
             action: Some("x".into()),

@@ -1,10 +1,9 @@
 //! Registration, email verification, password reset and change, account deletion.
 use super::{Auth, hash_token};
 use crate::audit::RequestContext;
-use astro_proto::notification::v1::PurgeRecipientRequest;
-use serde_json::json;
 use crate::{error::AuthError, repo::Purpose};
 use astro_common::{input, password_policy, tokens::Claims};
+use astro_proto::notification::v1::PurgeRecipientRequest;
 use astro_proto::{
     notification::v1::EmailKind,
     user::v1::{
@@ -12,6 +11,7 @@ use astro_proto::{
     },
 };
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 use tonic::Code;
 
 const BAD_RESET: AuthError = AuthError::BadRequest("Invalid or expired reset token");
@@ -144,7 +144,8 @@ impl Auth {
         }
         self.set_password_hash(user_id, password_hash).await?;
         self.revoke_sessions(user_id, None).await?;
-        self.audit.record(ctx, "password_reset", Some(user_id), Some(user_id), json!({}));
+        self.audit
+            .record(ctx, "password_reset", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::PasswordChanged).await
     }
 
@@ -175,7 +176,8 @@ impl Auth {
         let password_hash = self.hasher.hash(new).await?;
         self.set_password_hash(user_id, password_hash).await?;
         self.revoke_sessions(user_id, Some(&caller.sid)).await?;
-        self.audit.record(ctx, "password_change", Some(user_id), Some(user_id), json!({}));
+        self.audit
+            .record(ctx, "password_change", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::PasswordChanged).await
     }
 
@@ -215,7 +217,8 @@ impl Auth {
             Err(status) => return Err(AuthError::Downstream(status)),
         }
         self.forget_user(&user).await?;
-        self.audit.record(ctx, "account_deleted", Some(user_id), Some(user_id), json!({}));
+        self.audit
+            .record(ctx, "account_deleted", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::AccountDeleted).await
     }
 
@@ -224,7 +227,10 @@ impl Auth {
     pub async fn forget_user(&self, user: &User) -> Result<(), AuthError> {
         let keep = [EmailKind::AccountDeleted as i32];
         self.repo.delete_user_data(user.id, &keep).await?;
-        let purge = PurgeRecipientRequest { to: user.email.clone(), keep_kinds: keep.to_vec() };
+        let purge = PurgeRecipientRequest {
+            to: user.email.clone(),
+            keep_kinds: keep.to_vec(),
+        };
         self.notifications
             .clone()
             .purge_recipient(purge)

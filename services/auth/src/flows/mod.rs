@@ -10,6 +10,7 @@ use crate::{
     hashing::PasswordHasher,
     repo::{AuthRepo, OutboxEmail, Purpose},
 };
+use astro_common::grpc::GrpcChannel;
 use astro_common::{revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
     notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
@@ -19,7 +20,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 
 const VERIFY_TTL: Duration = Duration::from_secs(24 * 3600);
 const RESET_TTL: Duration = Duration::from_secs(3600);
@@ -28,14 +29,14 @@ const RESET_TTL: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Auth {
     pub(crate) repo: Arc<dyn AuthRepo>,
-    pub(crate) users: UserServiceClient<Channel>,
+    pub(crate) users: UserServiceClient<GrpcChannel>,
     pub(crate) keys: Arc<TokenKeys>,
     pub(crate) revocations: Arc<dyn RevocationStore>,
     pub(crate) hasher: Arc<PasswordHasher>,
     /// Wakes the outbox relay after a state change queued an email.
     pub(crate) outbox_wake: Arc<Notify>,
     pub(crate) audit: AuditLog,
-    pub(crate) notifications: NotificationServiceClient<Channel>,
+    pub(crate) notifications: NotificationServiceClient<GrpcChannel>,
 }
 
 impl Auth {

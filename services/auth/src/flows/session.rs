@@ -1,7 +1,6 @@
 //! Login, refresh rotation with reuse detection, and logout.
 use super::Auth;
 use crate::audit::RequestContext;
-use serde_json::json;
 use crate::{
     error::AuthError,
     repo::{NewRefreshToken, NewSession, Rotation},
@@ -12,6 +11,7 @@ use astro_proto::{
     user::v1::{GetCredentialsByEmailRequest, GetUserRequest},
 };
 use secrecy::SecretString;
+use serde_json::json;
 use tonic::Code;
 
 const BAD_LOGIN: AuthError = AuthError::Unauthenticated("Incorrect email or password");
@@ -44,11 +44,18 @@ impl Auth {
         let matches = self.hasher.verify(password, stored).await?;
         let known = credentials.as_ref().and_then(|c| c.user.as_ref()).map(|u| u.id);
         let Some(user) = credentials.and_then(|c| c.user).filter(|_| matches) else {
-            self.audit.record(ctx, "login_failed", None, known, json!({ "email": email }));
+            self.audit
+                .record(ctx, "login_failed", None, known, json!({ "email": email }));
             return Err(BAD_LOGIN);
         };
         if !user.is_active {
-            self.audit.record(ctx, "login_refused_disabled", Some(user.id), Some(user.id), json!({}));
+            self.audit.record(
+                ctx,
+                "login_refused_disabled",
+                Some(user.id),
+                Some(user.id),
+                json!({}),
+            );
             return Err(AuthError::Forbidden("Account is disabled"));
         }
         let sid = uuid::Uuid::new_v4().simple().to_string();
@@ -73,7 +80,13 @@ impl Auth {
             // The login itself succeeded; a missed "last login" stamp must not undo it.
             tracing::warn!(error = %status, "could not record last login");
         }
-        self.audit.record(ctx, "login", Some(user.id), Some(user.id), json!({ "session": sid }));
+        self.audit.record(
+            ctx,
+            "login",
+            Some(user.id),
+            Some(user.id),
+            json!({ "session": sid }),
+        );
         Ok(self.pair(user.id, &sid, refresh))
     }
 
@@ -102,7 +115,8 @@ impl Auth {
                 tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
                 self.revoke_session(&session_id).await?;
                 let details = json!({ "session": session_id });
-                self.audit.record(ctx, "refresh_token_reuse", None, Some(user_id), details);
+                self.audit
+                    .record(ctx, "refresh_token_reuse", None, Some(user_id), details);
                 Err(REVOKED)
             }
             Rotation::Rejected => Err(REVOKED),
@@ -131,7 +145,8 @@ impl Auth {
             }
         }
         let user_id = access.user_id().ok();
-        self.audit.record(ctx, "logout", user_id, user_id, json!({ "session": access.sid }));
+        self.audit
+            .record(ctx, "logout", user_id, user_id, json!({ "session": access.sid }));
         Ok(())
     }
 

@@ -52,10 +52,7 @@ impl CloudinaryStore {
             .build()?;
         Ok(CloudinaryStore {
             client,
-            endpoint: format!(
-                "{}/v1_1/{}/image",
-                settings.api_base_url, settings.cloud_name
-            ),
+            endpoint: format!("{}/v1_1/{}/image", settings.api_base_url, settings.cloud_name),
             api_key: settings.api_key.clone(),
             api_secret: settings.api_secret.clone(),
         })
@@ -74,11 +71,7 @@ impl CloudinaryStore {
     }
 
     /// POSTs `form` to `{endpoint}/{action}` and parses a successful answer.
-    async fn call<T: for<'de> Deserialize<'de>>(
-        &self,
-        action: &str,
-        form: Form,
-    ) -> Result<T, UserError> {
+    async fn call<T: for<'de> Deserialize<'de>>(&self, action: &str, form: Form) -> Result<T, UserError> {
         let response = self
             .client
             .post(format!("{}/{action}", self.endpoint))
@@ -88,8 +81,10 @@ impl CloudinaryStore {
         let status = response.status();
         let body = response.bytes().await?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<Refusal>(&body)
-                .map_or_else(|_| String::from_utf8_lossy(&body).into_owned(), |r| r.error.message);
+            let message = serde_json::from_slice::<Refusal>(&body).map_or_else(
+                |_| String::from_utf8_lossy(&body).into_owned(),
+                |r| r.error.message,
+            );
             return Err(UserError::Cloudinary(format!("{action}: {status}: {message}")));
         }
         serde_json::from_slice(&body)
@@ -99,12 +94,7 @@ impl CloudinaryStore {
 
 #[async_trait]
 impl AvatarStore for CloudinaryStore {
-    async fn put(
-        &self,
-        name: &str,
-        data: Vec<u8>,
-        content_type: &str,
-    ) -> Result<StoredAvatar, UserError> {
+    async fn put(&self, name: &str, data: Vec<u8>, content_type: &str) -> Result<StoredAvatar, UserError> {
         let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
         let params = [
             ("public_id", format!("{FOLDER}/{stem}")),
@@ -166,9 +156,6 @@ mod tests {
             ("public_id", "sample_image".to_owned()),
             ("eager", "w_400,h_300,c_pad|w_260,h_200,c_crop".to_owned()),
         ];
-        assert_eq!(
-            sign(&params, "abcd"),
-            "bfd09f95f331f558cbd1320e67aa8d488770583e"
-        );
+        assert_eq!(sign(&params, "abcd"), "bfd09f95f331f558cbd1320e67aa8d488770583e");
     }
 }

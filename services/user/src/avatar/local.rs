@@ -35,15 +35,10 @@ impl LocalStore {
 
 #[async_trait]
 impl AvatarStore for LocalStore {
-    async fn put(
-        &self,
-        name: &str,
-        data: Vec<u8>,
-        _content_type: &str,
-    ) -> Result<StoredAvatar, UserError> {
-        let path = self.path(name).ok_or_else(|| {
-            std::io::Error::new(ErrorKind::InvalidInput, "not an avatar name we generate")
-        })?;
+    async fn put(&self, name: &str, data: Vec<u8>, _content_type: &str) -> Result<StoredAvatar, UserError> {
+        let path = self
+            .path(name)
+            .ok_or_else(|| std::io::Error::new(ErrorKind::InvalidInput, "not an avatar name we generate"))?;
         tokio::fs::create_dir_all(&self.dir).await?;
         // Written aside and renamed into place, so a reader never sees half a file.
         let partial = self.dir.join(format!(".{name}.partial"));

@@ -43,12 +43,7 @@ pub struct AvatarBlob {
 #[async_trait]
 pub trait AvatarStore: Send + Sync {
     /// Stores `data` under `name` (a fresh random name, see [`is_valid_name`]).
-    async fn put(
-        &self,
-        name: &str,
-        data: Vec<u8>,
-        content_type: &str,
-    ) -> Result<StoredAvatar, UserError>;
+    async fn put(&self, name: &str, data: Vec<u8>, content_type: &str) -> Result<StoredAvatar, UserError>;
     /// Deletes what `put` stored under `key`; deleting what is not there succeeds.
     async fn delete(&self, key: &str) -> Result<(), UserError>;
     /// Reads an avatar back by the name in its URL; only stores whose URLs point at the
@@ -62,10 +57,7 @@ pub trait AvatarStore: Send + Sync {
 pub fn store_for(settings: &Settings) -> Result<Arc<dyn AvatarStore>, UserError> {
     Ok(match &settings.cloudinary {
         Some(cloudinary) => Arc::new(CloudinaryStore::new(cloudinary)?),
-        None => Arc::new(LocalStore::new(
-            settings.avatar_dir.clone(),
-            &settings.base_url,
-        )),
+        None => Arc::new(LocalStore::new(settings.avatar_dir.clone(), &settings.base_url)),
     })
 }
 
@@ -114,9 +106,7 @@ impl Avatars {
         repo.get(id).await?;
         let png = self.transformer.avatar(upload).await?;
         let stored = self.store.put(&new_name(), png, CONTENT_TYPE).await?;
-        let swapped = self
-            .swap(repo, id, Some(&stored.key), Some(&stored.url))
-            .await;
+        let swapped = self.swap(repo, id, Some(&stored.key), Some(&stored.url)).await;
         if swapped.is_err() {
             self.discard(&stored.key).await;
         }

@@ -4,8 +4,8 @@
 //! bytes appended to the file.
 use crate::error::UserError;
 use image::{
-    DynamicImage, ImageDecoder, ImageReader, Limits, codecs::png::PngEncoder,
-    imageops::FilterType, metadata::Orientation,
+    DynamicImage, ImageDecoder, ImageReader, Limits, codecs::png::PngEncoder, imageops::FilterType,
+    metadata::Orientation,
 };
 use std::{io::Cursor, sync::Arc};
 use tokio::sync::Semaphore;
@@ -94,9 +94,7 @@ fn decode(upload: &[u8]) -> Result<DynamicImage, UserError> {
     }
     // A photo taken sideways is stored upright with an EXIF note; the note is about to be
     // dropped, so turn the pixels now.
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| invalid(&e))?;
     image.apply_orientation(orientation);
     Ok(image)

@@ -303,7 +303,7 @@ user_repo!(
     PgUserRepo,
     PgPool,
     Postgres,
-    Some(LOCK_ADMINS_PG)
+    None::<&'static str>
 );
 user_repo!(
     /// Users in SQLite.

@@ -33,7 +33,7 @@ where
     let (database_url, scratch) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("users.db").display());
+            let url = format!("sqlite:///{}", dir.path().join("users.db").display());
             (url, Scratch::Dir(dir))
         }
         Backend::Postgres => {
