@@ -168,6 +168,14 @@ pub struct LogoutRequest {
     pub refresh_token: Option<String>,
 }
 
+impl LogoutRequest {
+    pub fn parse(body: &JsonBody) -> Result<Self, ApiError> {
+        let mut f = Fields::new(body)?;
+        let refresh_token = f.optional_string("refresh_token", usize::MAX, Secret);
+        f.finish(LogoutRequest { refresh_token })
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct EmailRequest {
     #[schema(format = "email")]

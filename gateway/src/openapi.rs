@@ -36,7 +36,7 @@ use utoipa::{
     components(schemas(FieldError, MessageResponse, ErrorResponse, ValidationErrorResponse, TokenResponse, UserResponse,
         routes::admin::UserListResponse, routes::admin::StatsResponse, routes::admin::AuditEventResponse,
         routes::admin::AuditLogResponse, routes::admin::AdminUpdateUserRequest, routes::admin::RoleUpdateRequest)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &EdgeResponses),
     tags((name = "auth"), (name = "user"), (name = "meta"), (name = "admin"))
 )]
 pub struct ApiDoc;
@@ -55,5 +55,52 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers any route can give at the edge, documented on every operation so clients (and
+/// schema checkers) know them: 429 and 503 everywhere; 413 where there is a body; 401 and 403
+/// where a bearer token is required.
+struct EdgeResponses;
+
+impl Modify for EdgeResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::Content};
+        let error = || Content::new(Some(Ref::from_schema_name("ErrorResponse")));
+        let response = |text: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(text)
+                    .content("application/json", error())
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut add = |code: &str, text: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| response(text));
+                };
+                add("429", "Too many requests");
+                add("503", "Service temporarily unavailable");
+                if operation.request_body.is_some() {
+                    add("413", "Request body too large");
+                }
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "Invalid, expired or revoked token");
+                    add("403", "Not authenticated, or not allowed");
+                }
+            }
+        }
     }
 }

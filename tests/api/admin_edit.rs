@@ -2,7 +2,6 @@
 //! edits, conflicts, self-protection, and the end of the affected user's sessions.
 use crate::admin_support::*;
 use crate::checks::*;
-use crate::helpers::*;
 use serde_json::json;
 
 admin_test!(an_edit_changes_only_the_given_fields, |app| async move {
@@ -151,7 +150,7 @@ admin_test!(deleting_a_user_ends_everything_of_theirs, |app| async move {
     .await;
     assert_unauthorized_with_one_of(
         app.refresh(&tokens.refresh).await,
-        &[INVALIDATED, INVALID_CREDENTIALS],
+        &[INVALIDATED, INVALID_CREDENTIALS, "User not found"],
     )
     .await;
     assert_detail(
@@ -198,7 +197,18 @@ admin_test!(a_disabled_user_is_locked_out, |app| async move {
     let disabled = json_body(admin.update(id, &json!({"is_active": false})).await, 200).await;
     assert_eq!(disabled["is_active"], false);
     assert_detail(app.profile(&tokens.access).await, 401, INVALIDATED).await;
-    assert_detail(app.refresh(&tokens.refresh).await, 401, INVALIDATED).await;
+    // Refreshing is refused too (the session is revoked, and the account disabled).
+    let refresh = app.refresh(&tokens.refresh).await;
+    let status = refresh.status().as_u16();
+    let detail = json_body(refresh, status).await;
+    let refused = [
+        json!({"detail": INVALIDATED}),
+        json!({"detail": "Account is disabled"}),
+    ];
+    assert!(
+        matches!(status, 401 | 403) && refused.contains(&detail),
+        "{status} {detail}"
+    );
     assert_detail(
         app.login(&user.email, &user.password).await,
         403,

@@ -89,7 +89,7 @@ admin_test!(
         register_named(&app, "zqxunder", "Bob", "Jones").await;
         let quote = register_named(&app, "zqquote", "Cid", "O'Brien").await;
         register_named(&app, "zqnoquote", "Cid", "OBrien").await;
-        assert_eq!(emails(&admin.list("search=n%25L").await), [percent.clone()]);
+        assert_eq!(emails(&admin.list("search=n%25L").await), [percent.as_str()]);
         assert_eq!(emails(&admin.list("search=zq_u").await), [underscore]);
         assert_eq!(emails(&admin.list("search=O%27B").await), [quote]);
         // Case-insensitive, and across email, username and names.
@@ -117,12 +117,12 @@ admin_test!(filters_by_role_verification_and_activity, |app| async move {
     assert_eq!(paging(&admin.list("role=user").await).0, 3);
     assert_eq!(
         emails(&admin.list("is_verified=false").await),
-        [unverified.email.clone()]
+        [unverified.email.as_str()]
     );
     assert_eq!(paging(&admin.list("is_verified=true").await).0, 3);
     assert_eq!(
         emails(&admin.list("is_active=false").await),
-        [disabled.email.clone()]
+        [disabled.email.as_str()]
     );
     assert_eq!(emails(&admin.list("is_active=0").await), [disabled.email]);
     let both = admin.list("role=user&is_verified=true&is_active=true").await;

@@ -71,9 +71,10 @@ both_backends!(
         let (_, tokens) = app.verified_user().await;
         for round in 0..5 {
             let (first, last) = (format!("First{round}"), format!("Last{round}"));
+            let (first_body, last_body) = (json!({"first_name": first}), json!({"last_name": last}));
             let (a, b) = tokio::join!(
-                put_profile(&app, &tokens.access, &json!({"first_name": first})),
-                put_profile(&app, &tokens.access, &json!({"last_name": last})),
+                put_profile(&app, &tokens.access, &first_body),
+                put_profile(&app, &tokens.access, &last_body),
             );
             json_body(a, 200).await;
             json_body(b, 200).await;

@@ -2,11 +2,13 @@
 //! checks the role from the user record; the admin service checks it again on every call.
 mod models;
 mod params;
+mod queries;
 
 pub use models::{
-    AdminUpdateUserRequest, AuditEventResponse, AuditLogQuery, AuditLogResponse, RoleUpdateRequest,
-    StatsResponse, UserListQuery, UserListResponse,
+    AdminUpdateUserRequest, AuditEventResponse, AuditLogResponse, RoleUpdateRequest, StatsResponse,
+    UserListResponse,
 };
+pub use queries::{AuditLogQuery, UserListQuery};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -15,7 +17,6 @@ use crate::{
     models::{ErrorResponse, MessageResponse, UserResponse, ValidationErrorResponse},
     state::AppState,
 };
-use astro_common::time::micros_to_timestamp;
 use astro_proto::{admin::v1 as admin_pb, user::v1 as user_pb};
 use axum::{
     Json, Router,
@@ -62,15 +63,7 @@ pub async fn list_users(
     Query(pairs): QueryPairs,
 ) -> ApiResult<Json<UserListResponse>> {
     let query = UserListQuery::parse(pairs)?;
-    let request = user_pb::ListUsersRequest {
-        page: query.page,
-        per_page: query.per_page,
-        search: query.search,
-        role: query.role,
-        is_verified: query.is_verified,
-        is_active: query.is_active,
-        sort: query.sort.unwrap_or_default(),
-    };
+    let request = query.request();
     let listed = state
         .admin
         .clone()
@@ -191,14 +184,7 @@ pub async fn audit_log(
     Query(pairs): QueryPairs,
 ) -> ApiResult<Json<AuditLogResponse>> {
     let query = AuditLogQuery::parse(pairs)?;
-    let request = admin_pb::ListAuditLogRequest {
-        page: query.page,
-        per_page: query.per_page,
-        user_id: query.user_id,
-        action: query.action,
-        since: query.since.map(micros_to_timestamp),
-        until: query.until.map(micros_to_timestamp),
-    };
+    let request = query.request();
     let listed = state
         .admin
         .clone()

@@ -12,20 +12,21 @@ use astro_common::input::AVATAR_MAX_BYTES;
 use astro_proto::user::v1 as user_pb;
 use axum::{
     Json, Router,
-    extract::{
-        DefaultBodyLimit, Multipart, Path, State,
-        multipart::{MultipartError, MultipartRejection},
-    },
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    body::Body,
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{MethodRouter, get, post},
 };
+use futures_util::StreamExt;
 use serde_json::json;
 use tonic::Code;
 
 /// The upload's own body limit (413 above it): a [`AVATAR_MAX_BYTES`] file plus the multipart
 /// framing, with room to tell a too-large file (400) from a too-large request.
 pub const AVATAR_BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// How much of an over-limit body is read and dropped before giving up on the client.
+const DRAIN_LIMIT: usize = 4 * AVATAR_BODY_LIMIT;
 /// Avatar names are random and never reused, so a cached copy never goes stale.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -47,17 +48,19 @@ pub fn media_router() -> Router<AppState> {
 pub async fn upload_avatar(
     State(state): State<AppState>,
     me: VerifiedUser,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    request: Request,
 ) -> ApiResult<Json<UserResponse>> {
-    // A declared length over the limit is refused before anything is read.
-    let declared = headers
+    let declared = request
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|len| len > AVATAR_BODY_LIMIT) {
+        drain(request.into_body()).await;
         return Err(too_large());
     }
-    let multipart = multipart.map_err(|_| missing_file())?;
+    let multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| missing_file())?;
     let (content_type, image) = read_file(multipart).await?;
     let message = user_pb::SetAvatarRequest {
         id: me.user.id,
@@ -73,19 +76,33 @@ pub async fn upload_avatar(
     Ok(Json(user.into()))
 }
 
+/// Reads and drops the rest of a body too large to accept (up to [`DRAIN_LIMIT`]): a client
+/// still sending when the connection closes sees a broken pipe, never our 413.
+async fn drain(body: Body) {
+    let mut chunks = body.into_data_stream();
+    let mut read = 0;
+    while let Some(Ok(chunk)) = chunks.next().await {
+        read += chunk.len();
+        if read > DRAIN_LIMIT {
+            break;
+        }
+    }
+}
+
 /// The `file` field's declared type and bytes. A declared type that is not an image is
-/// refused at once (the original's rule); an image type, or none, is only a claim that the
-/// user service checks by decoding.
+/// refused (the original's rule); an image type, or none, is only a claim that the user
+/// service checks by decoding. The field is read before any answer, for the reason [`drain`]
+/// gives; the body limit bounds it.
 async fn read_file(mut multipart: Multipart) -> ApiResult<(String, Vec<u8>)> {
     while let Some(field) = multipart.next_field().await.map_err(body_error)? {
         if field.name() != Some("file") {
             continue;
         }
         let content_type = field.content_type().unwrap_or_default().to_ascii_lowercase();
+        let data = field.bytes().await.map_err(body_error)?;
         if !content_type.is_empty() && !content_type.starts_with("image/") {
             return Err(ApiError::bad_request("File must be an image"));
         }
-        let data = field.bytes().await.map_err(body_error)?;
         if data.len() > AVATAR_MAX_BYTES {
             return Err(ApiError::bad_request("File size must be less than 5MB"));
         }

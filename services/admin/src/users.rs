@@ -35,17 +35,8 @@ impl Admin {
                 return Err(AdminError::Refused("Cannot change your own role"));
             }
         }
-        let before = self.user(request.id).await?;
         let changes = changed_fields(&request);
-        let after = self
-            .users
-            .clone()
-            .update_user(request)
-            .await
-            .map_err(AdminError::Downstream)?
-            .into_inner();
-        self.end_sessions_if_rights_changed(&before, &after, metadata)
-            .await?;
+        let (_, after) = self.apply(request, metadata).await?;
         self.record(actor, USER_UPDATED, after.id, json!({ "changes": changes }))
             .await;
         Ok(after)
@@ -68,24 +59,30 @@ impl Admin {
         if id == actor.id {
             return Err(AdminError::Refused("Cannot change your own role"));
         }
-        let before = self.user(id).await?;
         let request = UpdateUserRequest {
             id,
             role: Some(role),
             ..UpdateUserRequest::default()
         };
-        let after = self
-            .users
-            .clone()
-            .update_user(request)
-            .await
-            .map_err(AdminError::Downstream)?
-            .into_inner();
-        self.end_sessions_if_rights_changed(&before, &after, metadata)
-            .await?;
+        let (before, after) = self.apply(request, metadata).await?;
         let details = json!({ "from": before.role, "to": after.role });
         self.record(actor, ROLE_CHANGED, id, details).await;
         Ok(after)
+    }
+
+    /// Writes an edit (the user service refuses to remove the last admin) and ends the user's
+    /// sessions when their rights changed. Returns the user before and after.
+    async fn apply(
+        &self,
+        request: UpdateUserRequest,
+        metadata: &MetadataMap,
+    ) -> Result<(User, User), AdminError> {
+        let before = self.user(request.id).await?;
+        let updated = self.users.clone().update_user(request).await;
+        let after = updated.map_err(AdminError::Downstream)?.into_inner();
+        self.end_sessions_if_rights_changed(&before, &after, metadata)
+            .await?;
+        Ok((before, after))
     }
 
     /// Deletes a user, then their sessions, tokens and queued mail in `auth`.

@@ -91,8 +91,11 @@ impl Auth {
                 .map_err(|_| AuthError::Unavailable)?;
         }
         if keep.is_none() {
+            // `iat` has whole seconds: a cutoff of "now + 1" would also kill tokens issued right
+            // after this (a login a moment later). Tokens from this second's earlier sessions are
+            // already revoked above by their `sid`; the cutoff covers the earlier seconds.
             self.revocations
-                .revoke_user_before(user_id, astro_common::time::now_secs() + 1)
+                .revoke_user_before(user_id, astro_common::time::now_secs())
                 .await
                 .map_err(|_| AuthError::Unavailable)?;
         }

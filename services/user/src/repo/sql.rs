@@ -18,15 +18,10 @@ macro_rules! columns {
     };
 }
 
-/// Whether the row being written is not the only active, verified admin: either it is not one,
-/// or another one exists. Part of the write's own `WHERE`, so check and write are one step.
-macro_rules! another_admin_remains {
-    () => {
-        "(NOT (role = 'admin' AND is_active AND is_verified) \
-         OR EXISTS (SELECT 1 FROM users AS other WHERE other.role = 'admin' \
-         AND other.is_active AND other.is_verified AND other.id <> $1))"
-    };
-}
+// The last-admin guard; its macro is used by `UPDATE` below.
+#[macro_use]
+mod admin_guard;
+use admin_guard::{DELETE_KEEPING_ADMIN, LOCK_ADMINS_PG};
 
 const SELECT_BY_ID: &str = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
 const SELECT_BY_EMAIL: &str = concat!("SELECT ", columns!(), " FROM users WHERE email = $1");
@@ -76,17 +71,6 @@ const SWAP_AVATAR: &str = concat!(
     columns!()
 );
 const DELETE: &str = concat!("DELETE FROM users WHERE id = $1 RETURNING ", columns!());
-const DELETE_KEEPING_ADMIN: &str = concat!(
-    "DELETE FROM users WHERE id = $1 AND ",
-    another_admin_remains!(),
-    " RETURNING ",
-    columns!()
-);
-/// PostgreSQL under READ COMMITTED evaluates each write's `EXISTS` on its own snapshot, so two
-/// admins demoting each other at once would both see the other still in place. Locking every
-/// admin row first serialises such writes; the second then re-reads and is refused. (SQLite
-/// needs no lock: a write statement holds the database's single write lock throughout.)
-pub(super) const LOCK_ADMINS_PG: &str = "SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE";
 // `FILTER` works on PostgreSQL and on SQLite (3.30+), and yields BIGINT on both, where a
 // PostgreSQL `SUM` would be NUMERIC.
 const STATS: &str = "SELECT COUNT(*) AS total, \
@@ -303,7 +287,7 @@ user_repo!(
     PgUserRepo,
     PgPool,
     Postgres,
-    None::<&'static str>
+    Some(LOCK_ADMINS_PG)
 );
 user_repo!(
     /// Users in SQLite.
