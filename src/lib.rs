@@ -43,7 +43,7 @@ impl Stack {
             admin: url(&admin_l)?,
             notification: url(&notification_l)?,
         };
-        let revocations = revocation::from_settings(settings.redis_url.as_deref())?;
+        let revocations = revocation::from_settings(&settings)?;
 
         // Built one after another so each service's migrations run alone.
         let user = UserApp::build(&settings)

@@ -46,7 +46,10 @@ impl AppState {
             .map(|s| s.parse().map_err(|_| StateError::Proxy(s.clone())))
             .collect::<Result<Vec<_>, _>>()?;
         let limit_store: Arc<dyn LimitStore> = match &settings.redis_url {
-            Some(url) => Arc::new(RedisStore::new(astro_common::redis_conn::connect(url)?)),
+            Some(url) => Arc::new(RedisStore::new(
+                astro_common::redis_conn::connect(url)?,
+                settings.redis_key_prefix.clone(),
+            )),
             None => Arc::new(MemoryStore::default()),
         };
         let auth_channel = lazy_channel(&settings.services.auth)?;

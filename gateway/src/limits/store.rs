@@ -110,17 +110,28 @@ impl LimitStore for MemoryStore {
 pub struct RedisStore {
     conn: ConnectionManager,
     hit_script: redis::Script,
+    prefix: String,
 }
 
 impl RedisStore {
-    pub fn new(conn: ConnectionManager) -> Self {
+    pub fn new(conn: ConnectionManager, prefix: String) -> Self {
         // INCR and the window's expiry in one atomic step; returns the count and the ms left.
         let hit_script = redis::Script::new(
             "local c = redis.call('INCR', KEYS[1]) \
              if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end \
              return {c, redis.call('PTTL', KEYS[1])}",
         );
-        Self { conn, hit_script }
+        Self {
+            conn,
+            hit_script,
+            prefix,
+        }
+    }
+}
+
+impl RedisStore {
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
     }
 }
 
@@ -141,7 +152,7 @@ impl LimitStore for RedisStore {
         let mut conn = self.conn.clone();
         let (hits, ttl): (i64, i64) = self
             .hit_script
-            .key(key)
+            .key(self.key(key))
             .arg(window.as_millis() as u64)
             .invoke_async(&mut conn)
             .await
@@ -153,9 +164,9 @@ impl LimitStore for RedisStore {
         let mut conn = self.conn.clone();
         let (hits, ttl): (Option<i64>, i64) = redis::pipe()
             .cmd("GET")
-            .arg(key)
+            .arg(self.key(key))
             .cmd("PTTL")
-            .arg(key)
+            .arg(self.key(key))
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -165,7 +176,7 @@ impl LimitStore for RedisStore {
     async fn mark(&self, key: &str, ttl: Duration) -> Result<(), StoreUnavailable> {
         let mut conn = self.conn.clone();
         redis::cmd("SET")
-            .arg(key)
+            .arg(self.key(key))
             .arg(1)
             .arg("EX")
             .arg(ttl.as_secs().max(1))

@@ -6,7 +6,7 @@ async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     let _telemetry = astro_common::telemetry::init("auth-service");
     let settings = Settings::from_env()?;
-    let revocations = astro_common::revocation::from_settings(settings.redis_url.as_deref())?;
+    let revocations = astro_common::revocation::from_settings(&settings)?;
     let app = auth_service::AuthApp::build(&settings, revocations).await?;
     let listener = tokio::net::TcpListener::bind(settings.grpc_addr).await?;
     tracing::info!(addr = %settings.grpc_addr, "auth service listening");

@@ -22,6 +22,8 @@ pub struct Settings {
     pub database_url: String,
     pub jwt: JwtSettings,
     pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so deployments (or test runs) can share one Redis.
+    pub redis_key_prefix: String,
     pub mail: MailSettings,
     pub frontend_url: String,
     pub base_url: String,
@@ -173,6 +175,7 @@ impl Settings {
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://./data/astro-auth.db".into()),
             jwt,
             redis_url: get("REDIS_URL"),
+            redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "astro:".into()),
             mail: MailSettings {
                 smtp,
                 from_email: get("FROM_EMAIL").unwrap_or_else(|| "noreply@astro-auth.local".into()),

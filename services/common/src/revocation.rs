@@ -28,11 +28,12 @@ pub trait RevocationStore: Send + Sync {
     }
 }
 
-/// Redis when `redis_url` is set (shared by every replica), else process memory.
-pub fn from_settings(redis_url: Option<&str>) -> Result<Arc<dyn RevocationStore>, redis::RedisError> {
-    Ok(match redis_url {
+/// Redis when `REDIS_URL` is set (shared by every replica), else process memory.
+pub fn from_settings(settings: &crate::Settings) -> Result<Arc<dyn RevocationStore>, redis::RedisError> {
+    Ok(match &settings.redis_url {
         Some(url) => Arc::new(RedisRevocations {
             conn: crate::redis_conn::connect(url)?,
+            prefix: format!("{}revoked:", settings.redis_key_prefix),
         }),
         None => Arc::new(MemoryRevocations::default()),
     })
@@ -106,6 +107,7 @@ impl RevocationStore for MemoryRevocations {
 /// The shared store: one key per revoked token, session or user, expiring with what it revokes.
 pub struct RedisRevocations {
     conn: ConnectionManager,
+    prefix: String,
 }
 
 const USER_CUTOFF_TTL_SECS: i64 = 30 * 86_400;
@@ -132,11 +134,11 @@ fn unavailable(err: redis::RedisError) -> RevocationUnavailable {
 #[async_trait]
 impl RevocationStore for RedisRevocations {
     async fn revoke_token(&self, jti: &str, until: i64) -> Result<(), RevocationUnavailable> {
-        self.set_until(format!("revoked:jti:{jti}"), until).await
+        self.set_until(format!("{}jti:{jti}", self.prefix), until).await
     }
 
     async fn revoke_session(&self, sid: &str, until: i64) -> Result<(), RevocationUnavailable> {
-        self.set_until(format!("revoked:sid:{sid}"), until).await
+        self.set_until(format!("{}sid:{sid}", self.prefix), until).await
     }
 
     async fn revoke_user_before(&self, user_id: i64, before: i64) -> Result<(), RevocationUnavailable> {
@@ -147,7 +149,7 @@ impl RevocationStore for RedisRevocations {
         );
         let mut conn = self.conn.clone();
         script
-            .key(format!("revoked:user:{user_id}"))
+            .key(format!("{}user:{user_id}", self.prefix))
             .arg(before)
             .arg(USER_CUTOFF_TTL_SECS)
             .invoke_async::<i64>(&mut conn)
@@ -159,9 +161,9 @@ impl RevocationStore for RedisRevocations {
     async fn is_revoked(&self, claims: &Claims) -> Result<bool, RevocationUnavailable> {
         let mut conn = self.conn.clone();
         let (jti, sid, user): (Option<i64>, Option<i64>, Option<i64>) = redis::cmd("MGET")
-            .arg(format!("revoked:jti:{}", claims.jti))
-            .arg(format!("revoked:sid:{}", claims.sid))
-            .arg(format!("revoked:user:{}", claims.sub))
+            .arg(format!("{}jti:{}", self.prefix, claims.jti))
+            .arg(format!("{}sid:{}", self.prefix, claims.sid))
+            .arg(format!("{}user:{}", self.prefix, claims.sub))
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -22,10 +22,10 @@ fn paging(p: &mut Params) -> (u32, u32) {
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, required = false, default = 1)]
     pub page: u32,
     /// Users per page, 1-100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100, required = false, default = 20)]
     pub per_page: u32,
     /// Case-insensitive substring of email, username, first or last name (`%`, `_` literal).
     pub search: Option<String>,
@@ -83,10 +83,10 @@ impl UserListQuery {
 #[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
     /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, required = false, default = 1)]
     pub page: u32,
     /// Events per page, 1-100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100, required = false, default = 20)]
     pub per_page: u32,
     /// Events where this user is the actor or the target.
     pub user_id: Option<i64>,

@@ -43,6 +43,7 @@ struct RefusalMessage {
 }
 
 impl CloudinaryStore {
+    /// A store for the configured cloud; nothing is contacted until the first upload.
     pub fn new(settings: &CloudinarySettings) -> Result<Self, UserError> {
         // reqwest is built without a default TLS provider; installing one twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -84,6 +84,7 @@ pub struct Avatars {
 }
 
 impl Avatars {
+    /// Avatars kept in `store`, processed at most one per core at a time.
     pub fn new(store: Arc<dyn AvatarStore>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Avatars {

