@@ -117,10 +117,10 @@ impl RegisterRequest {
         let password = password(&mut f, "password");
         let first_name = name(&mut f, "first_name");
         let last_name = name(&mut f, "last_name");
-        if !username.is_empty() {
-            if let Err(err) = input::username(&username) {
-                f.reject("username", err.to_string(), Public);
-            }
+        if !username.is_empty()
+            && let Err(err) = input::username(&username)
+        {
+            f.reject("username", err.to_string(), Public);
         }
         f.finish(RegisterRequest {
             email,

@@ -195,14 +195,10 @@ impl Auth {
             .credentials(user_id)
             .await?
             .ok_or(AuthError::Unauthenticated("Could not validate credentials"))?;
-        if let Some(password) = password {
-            if !self
-                .hasher
-                .verify(password, Some(credentials.password_hash))
-                .await?
-            {
-                return Err(AuthError::BadRequest("Password is incorrect"));
-            }
+        if let Some(password) = password
+            && !self.hasher.verify(password, Some(credentials.password_hash)).await?
+        {
+            return Err(AuthError::BadRequest("Password is incorrect"));
         }
         let user = credentials.user.unwrap_or_default();
         self.revoke_sessions(user_id, None).await?;

@@ -139,10 +139,11 @@ impl Auth {
             .await
             .map_err(|_| AuthError::Unavailable)?;
         self.revoke_session(&access.sid).await?;
-        if let Some(refresh) = refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok()) {
-            if refresh.sub == access.sub && refresh.sid != access.sid {
-                self.revoke_session(&refresh.sid).await?;
-            }
+        if let Some(refresh) = refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok())
+            && refresh.sub == access.sub
+            && refresh.sid != access.sid
+        {
+            self.revoke_session(&refresh.sid).await?;
         }
         let user_id = access.user_id().ok();
         self.audit
