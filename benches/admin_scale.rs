@@ -8,17 +8,21 @@
 use astro_auth::Stack;
 use astro_common::Settings;
 use sqlx::{Connection, PgConnection, Row};
-use std::{collections::HashMap, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 use tokio_util::sync::CancellationToken;
 
 const USERS: i64 = 1_000_000;
 const SAMPLES: usize = 200;
 const ADMIN_EMAIL: &str = "bench-admin@example.com";
-const ADMIN_PASSWORD: &str = "Bench-Admin-Gate-4417!";
+const ADMIN_PASSWORD: &str = "Bench-Scale-Gate-4417!";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Ok(server_url) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) else {
+    let Ok(server_url) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL"))
+    else {
         eprintln!("set BENCH_DATABASE_URL (a PostgreSQL server where a database may be created)");
         return Ok(());
     };
@@ -27,7 +31,13 @@ async fn main() -> anyhow::Result<()> {
         ("DATABASE_URL", database_url.clone()),
         ("HOST", "127.0.0.1".into()),
         ("PORT", "0".into()),
-        ("MAIL_DIR", std::env::temp_dir().join("astro-bench-mail").display().to_string()),
+        (
+            "MAIL_DIR",
+            std::env::temp_dir()
+                .join("astro-bench-mail")
+                .display()
+                .to_string(),
+        ),
         ("INITIAL_ADMIN_EMAIL", ADMIN_EMAIL.into()),
         ("INITIAL_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
         ("RATE_LIMIT_PER_MINUTE", "100000000".into()),
@@ -38,7 +48,9 @@ async fn main() -> anyhow::Result<()> {
     load_users(&database_url).await?;
 
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let base = format!("http://{}", stack.http_addr());
     let login: serde_json::Value = client
         .post(format!("{base}/api/auth/login"))
@@ -49,19 +61,32 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let token = login["access_token"].as_str().expect("admin login").to_owned();
 
-    println!("{:<44} {:>9} {:>9} {:>9}", "GET (1,000,000 users)", "p50 ms", "p95 ms", "total");
+    println!(
+        "{:<44} {:>9} {:>9} {:>9}",
+        "GET (1,000,000 users)", "p50 ms", "p95 ms", "total"
+    );
     for (name, path) in [
         ("first page", "/api/admin/users"),
         ("page 500", "/api/admin/users?page=500&per_page=20"),
         ("search `user12345`", "/api/admin/users?search=user12345"),
-        ("search `ann7` + role=user + is_verified", "/api/admin/users?search=ann7&role=user&is_verified=true"),
-        ("sort -email, is_active=false", "/api/admin/users?sort=-email&is_active=false"),
+        (
+            "search `ann7` + role=user + is_verified",
+            "/api/admin/users?search=ann7&role=user&is_verified=true",
+        ),
+        (
+            "sort -email, is_active=false",
+            "/api/admin/users?sort=-email&is_active=false",
+        ),
         ("stats", "/api/admin/stats"),
     ] {
         let url = format!("{base}{path}");
         let mut total = serde_json::Value::Null;
         for _ in 0..10 {
-            total = fetch(&client, &url, &token).await?.get("total").cloned().unwrap_or_default();
+            total = fetch(&client, &url, &token)
+                .await?
+                .get("total")
+                .cloned()
+                .unwrap_or_default();
         }
         let mut samples = Vec::with_capacity(SAMPLES);
         for _ in 0..SAMPLES {
@@ -70,7 +95,9 @@ async fn main() -> anyhow::Result<()> {
             samples.push(started.elapsed());
         }
         samples.sort();
-        let ms = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
+        let ms = |q: f64| {
+            samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0
+        };
         println!("{name:<44} {:>9.2} {:>9.2} {:>9}", ms(0.50), ms(0.95), total);
     }
     stack.stop().await
@@ -87,23 +114,32 @@ async fn prepare_database(server_url: &str) -> anyhow::Result<String> {
     let mut admin = PgConnection::connect(server_url).await?;
     let reload = std::env::var("BENCH_RELOAD").is_ok();
     if reload {
-        sqlx::query("DROP DATABASE IF EXISTS astro_bench WITH (FORCE)").execute(&mut admin).await?;
+        sqlx::query("DROP DATABASE IF EXISTS astro_bench WITH (FORCE)")
+            .execute(&mut admin)
+            .await?;
     }
     let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = 'astro_bench'")
         .fetch_optional(&mut admin)
         .await?
         .is_some();
     if !exists {
-        sqlx::query("CREATE DATABASE astro_bench").execute(&mut admin).await?;
+        sqlx::query("CREATE DATABASE astro_bench")
+            .execute(&mut admin)
+            .await?;
     }
-    let (prefix, _) = server_url.rsplit_once('/').expect("a database URL ends in /<name>");
+    let (prefix, _) = server_url
+        .rsplit_once('/')
+        .expect("a database URL ends in /<name>");
     Ok(format!("{prefix}/astro_bench"))
 }
 
 /// Bulk-loads the users in one statement (skipped when they are already there).
 async fn load_users(database_url: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect(database_url).await?;
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&mut conn).await?.try_get("n")?;
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&mut conn)
+        .await?
+        .try_get("n")?;
     if count >= USERS {
         println!("{count} users already loaded");
         return Ok(());

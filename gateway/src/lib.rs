@@ -8,18 +8,24 @@ mod limits;
 mod models;
 pub mod openapi;
 mod routes;
+mod serve;
 mod state;
 
 use astro_common::{Settings, revocation::RevocationStore};
-use std::{net::SocketAddr, sync::Arc};
+use std::{sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use state::StateError;
 
+/// How long a client may take to send a request's headers (or stay idle between requests)
+/// before its connection is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A built gateway, ready to serve.
 pub struct GatewayApp {
     router: axum::Router,
+    header_read_timeout: Duration,
 }
 
 impl GatewayApp {
@@ -31,14 +37,18 @@ impl GatewayApp {
         let state = state::AppState::new(settings, revocations)?;
         Ok(Self {
             router: routes::router(state, &settings.cors_origins),
+            header_read_timeout: HEADER_READ_TIMEOUT,
         })
+    }
+
+    /// Replaces [`HEADER_READ_TIMEOUT`] (tests use a short one).
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
     }
 
     /// Serves HTTP on `listener` until `shutdown` is cancelled, then drains in-flight requests.
     pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
-        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await
+        serve::serve(self.router, listener, self.header_read_timeout, shutdown).await
     }
 }

@@ -11,7 +11,12 @@ pub struct PgDatabase {
 
 impl PgDatabase {
     pub async fn create(admin_url: &str) -> PgDatabase {
-        let name = format!("astro_{}", Uuid::new_v4().simple());
+        Self::create_prefixed(admin_url, "astro").await
+    }
+
+    /// A database named `<prefix>_<uuid>`, so each suite's leftovers are recognisable.
+    pub async fn create_prefixed(admin_url: &str, prefix: &str) -> PgDatabase {
+        let name = format!("{prefix}_{}", Uuid::new_v4().simple());
         let mut conn = PgConnection::connect(admin_url)
             .await
             .expect("connecting to TEST_DATABASE_URL");

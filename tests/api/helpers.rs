@@ -24,25 +24,37 @@ pub const FRONTEND_URL: &str = "http://frontend.test";
 /// or with extra settings: `both_backends!(name, env = [("NAME", "value")], |app| ..)`.
 macro_rules! both_backends {
     ($name:ident, $(env = [$($setting:expr),* $(,)?],)? |$app:ident| $body:expr) => {
+        $crate::helpers::per_backend!($name, |backend| {
+            let env: &[(&str, &str)] = &[$($($setting),*)?];
+            $crate::helpers::run(backend, env, |$app| $body).await;
+        });
+    };
+}
+pub(crate) use both_backends;
+
+/// `per_backend!(name, |backend| { .. })`: a module `name` with the tests `sqlite` and
+/// `postgres`, each running the block with `backend` set to its [`Backend`].
+macro_rules! per_backend {
+    ($name:ident, |$backend:ident| $run:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let env: &[(&str, &str)] = &[$($($setting),*)?];
-                $crate::helpers::run($crate::helpers::Backend::Sqlite, env, |$app| $body).await;
+                let $backend = $crate::helpers::Backend::Sqlite;
+                $run
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let env: &[(&str, &str)] = &[$($($setting),*)?];
-                $crate::helpers::run($crate::helpers::Backend::Postgres, env, |$app| $body).await;
+                let $backend = $crate::helpers::Backend::Postgres;
+                $run
             }
         }
     };
 }
-pub(crate) use both_backends;
+pub(crate) use per_backend;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -137,6 +149,16 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The settings the stack runs with, the services' actual addresses included.
+    pub fn settings(&self) -> &Settings {
+        self.stack.as_ref().expect("a running stack").settings()
+    }
+
+    /// The running stack, to stop and restart one of its services.
+    pub fn stack_mut(&mut self) -> &mut Stack {
+        self.stack.as_mut().expect("a running stack")
     }
 
     pub fn post(&self, path: &str) -> RequestBuilder {

@@ -43,7 +43,8 @@ impl Email {
         token
     }
 
-    fn parse(raw: &[u8]) -> Option<Email> {
+    /// A raw RFC 5322 message; `None` without `To` or `Subject`.
+    pub fn parse(raw: &[u8]) -> Option<Email> {
         let mail = mailparse::parse_mail(raw).ok()?;
         let to = mail
             .headers

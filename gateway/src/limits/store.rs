@@ -188,7 +188,7 @@ impl LimitStore for RedisStore {
     async fn is_marked(&self, key: &str) -> Result<bool, StoreUnavailable> {
         let mut conn = self.conn.clone();
         redis::cmd("EXISTS")
-            .arg(key)
+            .arg(self.key(key))
             .query_async::<bool>(&mut conn)
             .await
             .map_err(unavailable)

@@ -113,7 +113,10 @@ async fn rate_limit(
         Ok(None) => next.run(request).await,
         Ok(Some(quota)) => {
             let mut response = next.run(request).await;
-            quota.write_headers(response.headers_mut());
+            // A limit the handler hit (per email, per account) is the one to report.
+            if !response.headers().contains_key("ratelimit-limit") {
+                quota.write_headers(response.headers_mut());
+            }
             response
         }
         Err(err) => err.into_response(),

@@ -6,6 +6,7 @@ mod error;
 mod grpc;
 mod migrations;
 mod service;
+mod stats;
 mod users;
 
 pub use error::AdminError;
@@ -16,6 +17,7 @@ pub use users::{ROLE_CHANGED, USER_DELETED, USER_UPDATED};
 use astro_common::{Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
     admin::v1::admin_service_server::AdminServiceServer, auth::v1::auth_service_client::AuthServiceClient,
+    notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
 use std::sync::Arc;
@@ -32,9 +34,9 @@ pub struct AdminApp {
 }
 
 impl AdminApp {
-    /// Connects and migrates the audit log, and prepares the clients of `user` and `auth`
-    /// (connected lazily, so start order does not matter). `revocations` is the store the
-    /// callers' tokens are checked against, as in every service.
+    /// Connects and migrates the audit log, and prepares the clients of `user`, `auth` and
+    /// `notification` (connected lazily, so start order does not matter). `revocations` is the
+    /// store the callers' tokens are checked against, as in every service.
     pub async fn build(
         settings: &Settings,
         revocations: Arc<dyn RevocationStore>,
@@ -44,6 +46,7 @@ impl AdminApp {
         let admin = Admin {
             users: UserServiceClient::new(lazy_channel(&settings.services.user)?),
             auth: AuthServiceClient::new(lazy_channel(&settings.services.auth)?),
+            notifications: NotificationServiceClient::new(lazy_channel(&settings.services.notification)?),
             keys: Arc::new(TokenKeys::new(&settings.jwt)?),
             revocations,
             audit: audit::for_db(&db),

@@ -1,4 +1,4 @@
-//! What the admin use cases share: the clients of `user` and `auth`, the token checks, the
+//! What the admin use cases share: the clients of `user`, `auth` and `notification`, the token checks, the
 //! audit log; and the two steps every admin call starts and ends with: who is calling (re-checked
 //! against the user service each time) and what they did (recorded).
 use crate::{
@@ -15,6 +15,7 @@ use astro_common::{
 use astro_proto::{
     admin::v1::AuditEvent,
     auth::v1::auth_service_client::AuthServiceClient,
+    notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::{GetUserRequest, User, user_service_client::UserServiceClient},
 };
 use std::sync::Arc;
@@ -27,6 +28,8 @@ const INVALID: &str = "Could not validate credentials";
 pub struct Admin {
     pub(crate) users: UserServiceClient<GrpcChannel>,
     pub(crate) auth: AuthServiceClient<GrpcChannel>,
+    /// For the email queue counts in the statistics.
+    pub(crate) notifications: NotificationServiceClient<GrpcChannel>,
     pub(crate) keys: Arc<TokenKeys>,
     pub(crate) revocations: Arc<dyn RevocationStore>,
     pub(crate) audit: Arc<dyn AuditRepo>,

@@ -83,9 +83,11 @@ impl PasswordHasher {
             let Ok(parsed) = PasswordHash::new(hash) else {
                 return false;
             };
-            real && argon
+            // Verified before `real` is looked at: a short-circuit would skip the dummy hash.
+            let verified = argon
                 .verify_password(password.expose_secret().as_bytes(), &parsed)
-                .is_ok()
+                .is_ok();
+            verified && real
         })
         .await
     }

@@ -6,8 +6,8 @@ use crate::{
 };
 use astro_common::{input, time};
 use astro_proto::{
-    admin::v1::RecordedEvent,
-    user::v1::{Stats, User},
+    admin::v1::{RecordedEvent, Stats},
+    user::v1::User,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -47,7 +47,7 @@ impl UserListResponse {
     }
 }
 
-/// User counts for the dashboard.
+/// User counts, and the email queue's, for the dashboard.
 #[derive(Serialize, ToSchema)]
 pub struct StatsResponse {
     pub total_users: u64,
@@ -58,10 +58,19 @@ pub struct StatsResponse {
     pub recent_registrations: u64,
     pub active_users: u64,
     pub disabled_users: u64,
+    /// Emails waiting for delivery or a retry; null while the notification service is
+    /// unreachable (likewise the next two).
+    pub email_pending: Option<u64>,
+    /// Emails delivered.
+    pub email_sent: Option<u64>,
+    /// Emails given up after `MAIL_MAX_ATTEMPTS` or refused for good: an operator's concern.
+    pub email_dead: Option<u64>,
 }
 
 impl From<Stats> for StatsResponse {
-    fn from(s: Stats) -> Self {
+    fn from(stats: Stats) -> Self {
+        let s = stats.users.unwrap_or_default();
+        let email = stats.email;
         StatsResponse {
             total_users: s.total_users,
             verified_users: s.verified_users,
@@ -70,6 +79,9 @@ impl From<Stats> for StatsResponse {
             recent_registrations: s.recent_registrations,
             active_users: s.active_users,
             disabled_users: s.disabled_users,
+            email_pending: email.map(|e| e.pending),
+            email_sent: email.map(|e| e.sent),
+            email_dead: email.map(|e| e.dead),
         }
     }
 }

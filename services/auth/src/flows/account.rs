@@ -7,7 +7,7 @@ use astro_proto::notification::v1::PurgeRecipientRequest;
 use astro_proto::{
     notification::v1::EmailKind,
     user::v1::{
-        CreateUserRequest, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User,
+        CreateUserRequest, Credentials, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User,
     },
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -157,13 +157,7 @@ impl Auth {
         new: SecretString,
         ctx: &RequestContext,
     ) -> Result<(), AuthError> {
-        let user_id = caller
-            .user_id()
-            .map_err(|_| AuthError::Unauthenticated("Could not validate credentials"))?;
-        let credentials = self
-            .credentials(user_id)
-            .await?
-            .ok_or(AuthError::Unauthenticated("Could not validate credentials"))?;
+        let (user_id, credentials) = self.caller_credentials(caller).await?;
         let user = credentials.user.unwrap_or_default();
         if !self
             .hasher
@@ -188,15 +182,12 @@ impl Auth {
         password: Option<SecretString>,
         ctx: &RequestContext,
     ) -> Result<(), AuthError> {
-        let user_id = caller
-            .user_id()
-            .map_err(|_| AuthError::Unauthenticated("Could not validate credentials"))?;
-        let credentials = self
-            .credentials(user_id)
-            .await?
-            .ok_or(AuthError::Unauthenticated("Could not validate credentials"))?;
+        let (user_id, credentials) = self.caller_credentials(caller).await?;
         if let Some(password) = password
-            && !self.hasher.verify(password, Some(credentials.password_hash)).await?
+            && !self
+                .hasher
+                .verify(password, Some(credentials.password_hash))
+                .await?
         {
             return Err(AuthError::BadRequest("Password is incorrect"));
         }
@@ -238,6 +229,14 @@ impl Auth {
     /// Revokes every session of a user at once (admin role change, disable, delete).
     pub async fn revoke_all_sessions(&self, user_id: i64) -> Result<(), AuthError> {
         self.revoke_sessions(user_id, None).await
+    }
+
+    /// The caller's id and stored credentials; an unknown user is an invalid token.
+    async fn caller_credentials(&self, caller: &Claims) -> Result<(i64, Credentials), AuthError> {
+        const INVALID: AuthError = AuthError::Unauthenticated("Could not validate credentials");
+        let user_id = caller.user_id().map_err(|_| INVALID)?;
+        let credentials = self.credentials(user_id).await?.ok_or(INVALID)?;
+        Ok((user_id, credentials))
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, AuthError> {

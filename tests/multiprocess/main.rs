@@ -1,0 +1,249 @@
+//! The whole system as separate processes: the five binaries on PostgreSQL and Redis, the auth
+//! flow through the gateway, one service killed and restarted mid-run, and one request's spans
+//! collected from several processes into one trace. Needs `TEST_DATABASE_URL` (a server where
+//! databases may be created) and `TEST_REDIS_URL`; passes with a note when either is unset.
+mod api;
+mod binaries;
+mod cluster;
+#[allow(dead_code)]
+#[path = "../api/database.rs"]
+mod database;
+mod mail;
+mod otlp;
+
+use api::{Api, PASSWORD, Tokens, User};
+use cluster::{Cluster, Config, GATEWAY};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const FRONTEND_URL: &str = "http://frontend.test";
+const UNAVAILABLE: &str = "Service temporarily unavailable";
+const USER_SERVICE: &str = "user-service";
+
+#[test]
+fn five_processes_serve_trace_and_recover() {
+    let (Ok(admin_url), Ok(redis_url)) = (
+        std::env::var("TEST_DATABASE_URL"),
+        std::env::var("TEST_REDIS_URL"),
+    ) else {
+        eprintln!("skipped: TEST_DATABASE_URL and TEST_REDIS_URL must both be set");
+        return;
+    };
+    binaries::build_once();
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    let database = Database::create(&runtime, &admin_url);
+    let started = Instant::now();
+    runtime.block_on(scenario(database.url(), &redis_url));
+    eprintln!("scenario passed in {:.1?}", started.elapsed());
+}
+
+async fn scenario(database_url: &str, redis_url: &str) {
+    let work_dir = tempfile::tempdir().expect("a temporary directory");
+    let mail_dir = work_dir.path().join("mail");
+    std::fs::create_dir_all(&mail_dir).expect("creating the mail directory");
+    let (spans, otlp_endpoint) = otlp::Receiver::start().await;
+    let mut cluster = Cluster::start(&Config {
+        database_url: database_url.to_owned(),
+        redis_url: redis_url.to_owned(),
+        redis_key_prefix: format!("mp:{}:", uuid::Uuid::new_v4().simple()),
+        otlp_endpoint,
+        mail_dir: mail_dir.clone(),
+        work_dir: work_dir.path().to_owned(),
+        frontend_url: FRONTEND_URL.to_owned(),
+    });
+    let api = Api::new(&cluster.gateway_url);
+    let phase = Instant::now();
+    cluster.wait_ready(&api.client, Duration::from_secs(30)).await;
+    eprintln!("five processes ready in {:.1?}", phase.elapsed());
+
+    let user = User::random();
+    auth_flow(&api, &user, &mail_dir).await;
+    traced_login(&api, &user, &spans).await;
+    user_service_restart(&api, &user, &mut cluster).await;
+    metrics(&api, &cluster).await;
+    graceful_stop(&mut cluster).await;
+}
+
+/// Register, verify through the mailed link, log in, read the profile, refresh, log out.
+async fn auth_flow(api: &Api, user: &User, mail_dir: &std::path::Path) {
+    let registration = json!({"email": user.email, "username": user.username, "password": PASSWORD});
+    let (status, body) = api.post("/api/auth/register", &registration, None, &[]).await;
+    assert_eq!(status, 200, "register: {body}");
+    let link = format!("{FRONTEND_URL}/auth/verify-email?token=");
+    let token = mail::wait_for_token(mail_dir, &user.email, &link, Duration::from_secs(15)).await;
+    let (status, body) = api
+        .post("/api/auth/verify-email", &json!({"token": token}), None, &[])
+        .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"message": "Email verified successfully"}))
+    );
+    let (status, body) = api.login(user).await;
+    assert_eq!(status, 200, "login: {body}");
+    let tokens = Tokens::from_body(&body);
+    let (status, body) = api.get("/api/user/profile", Some(&tokens.access)).await;
+    assert_eq!(
+        (status, &body["username"]),
+        (200, &json!(user.username)),
+        "profile: {body}"
+    );
+    assert_eq!(body["is_verified"], json!(true));
+    let refresh = json!({"refresh_token": tokens.refresh});
+    let (status, body) = api.post("/api/auth/refresh", &refresh, None, &[]).await;
+    assert_eq!(status, 200, "refresh: {body}");
+    let tokens = Tokens::from_body(&body);
+    let logout = json!({"refresh_token": tokens.refresh});
+    let (status, body) = api
+        .post("/api/auth/logout", &logout, Some(&tokens.access), &[])
+        .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"message": "Successfully logged out"}))
+    );
+    eprintln!("register, verify, login, profile, refresh, logout: all 200");
+}
+
+/// A login sent with our own `traceparent`: its spans must reach the receiver from at least
+/// three processes (gateway → auth → user), all under our trace id, the gateway's request span
+/// a child of our span.
+async fn traced_login(api: &Api, user: &User, spans: &otlp::Receiver) {
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let parent_id = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
+    let traceparent = format!("00-{trace_id}-{parent_id}-01");
+    let (status, body) = api
+        .post(
+            "/api/auth/login",
+            &user.credentials(),
+            None,
+            &[("traceparent", &traceparent)],
+        )
+        .await;
+    assert_eq!(status, 200, "traced login: {body}");
+    let trace = spans.wait_for_trace(&trace_id, 3, Duration::from_secs(20)).await;
+    let gateway_root = trace
+        .iter()
+        .find(|s| s.service == GATEWAY && s.parent_span_id == parent_id);
+    assert!(
+        gateway_root.is_some(),
+        "no gateway span is a child of ours: {trace:#?}"
+    );
+    // One tree: every span's parent is ours or another span of the trace.
+    for span in &trace {
+        let known =
+            span.parent_span_id == parent_id || trace.iter().any(|p| p.span_id == span.parent_span_id);
+        assert!(known, "span {span:?} hangs off no span of the trace");
+    }
+    eprintln!(
+        "trace {trace_id} (our span {parent_id}): {} spans from {:?}",
+        trace.len(),
+        otlp::services(&trace)
+    );
+    for span in &trace {
+        eprintln!(
+            "  {:<21} {:<44} span {} parent {}",
+            span.service, span.name, span.span_id, span.parent_span_id
+        );
+    }
+}
+
+/// SIGKILL the user service: calls needing it fail fast with 503; started again on the same
+/// port, it serves again without restarting the gateway or auth.
+async fn user_service_restart(api: &Api, user: &User, cluster: &mut Cluster) {
+    let (status, body) = api.login(user).await;
+    assert_eq!(status, 200, "login: {body}");
+    let tokens = Tokens::from_body(&body);
+    cluster.kill(USER_SERVICE);
+    let down = Instant::now();
+    let (status, body) = api.get("/api/user/profile", Some(&tokens.access)).await;
+    assert_eq!(
+        (status, body),
+        (503, json!({"detail": UNAVAILABLE})),
+        "profile while down"
+    );
+    let (status, body) = api.login(user).await;
+    assert_eq!(
+        (status, body),
+        (503, json!({"detail": UNAVAILABLE})),
+        "login while down"
+    );
+    assert!(
+        down.elapsed() < Duration::from_secs(5),
+        "503s took {:?}",
+        down.elapsed()
+    );
+    eprintln!(
+        "{USER_SERVICE} killed: profile and login answered 503 in {:.1?}",
+        down.elapsed()
+    );
+
+    cluster.spawn(USER_SERVICE);
+    let restarted = Instant::now();
+    let tokens = loop {
+        cluster.assert_running();
+        match api.login(user).await {
+            (200, body) => break Tokens::from_body(&body),
+            (503, _) if restarted.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            (status, body) => panic!("login after the restart: {status} {body}"),
+        }
+    };
+    let (status, body) = api.get("/api/user/profile", Some(&tokens.access)).await;
+    assert_eq!(status, 200, "profile after the restart: {body}");
+    eprintln!(
+        "{USER_SERVICE} restarted: login and profile 200 after {:.1?}",
+        restarted.elapsed()
+    );
+}
+
+/// Every service's metrics port and the gateway's `/metrics` speak Prometheus text.
+async fn metrics(api: &Api, cluster: &Cluster) {
+    for (name, url) in &cluster.metrics_urls {
+        let text = api.text(url).await;
+        assert!(
+            text.contains("grpc_server_requests_total{"),
+            "{name} metrics:\n{text}"
+        );
+    }
+    let text = api.text(&format!("{}/metrics", cluster.gateway_url)).await;
+    assert!(text.contains("http_requests_total{"), "gateway metrics:\n{text}");
+    eprintln!("metrics: grpc_server_requests_total on 4 services, http_requests_total on the gateway");
+}
+
+/// SIGTERM drains and exits 0, promptly, for each process.
+async fn graceful_stop(cluster: &mut Cluster) {
+    for name in cluster.running() {
+        let stopping = Instant::now();
+        let status = cluster.terminate(name, Duration::from_secs(10)).await;
+        assert!(status.success(), "{name} exited with {status} after SIGTERM");
+        eprintln!("{name}: SIGTERM → exit 0 in {:.1?}", stopping.elapsed());
+    }
+}
+
+/// The run's PostgreSQL database, dropped `WITH (FORCE)` however the test ends.
+struct Database {
+    runtime: tokio::runtime::Handle,
+    database: Option<database::PgDatabase>,
+}
+
+impl Database {
+    fn create(runtime: &tokio::runtime::Runtime, admin_url: &str) -> Database {
+        let database = runtime.block_on(database::PgDatabase::create_prefixed(admin_url, "mp"));
+        Database {
+            runtime: runtime.handle().clone(),
+            database: Some(database),
+        }
+    }
+
+    fn url(&self) -> &str {
+        &self.database.as_ref().expect("the database").url
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(database) = self.database.take() {
+            self.runtime.block_on(database.drop());
+        }
+    }
+}
