@@ -152,7 +152,7 @@ async fn load_users(database_url: &str) -> anyhow::Result<()> {
          SELECT 'user' || g || '@example.com', 'user' || g, 'user' || g, '$argon2id$bench', \
                 (ARRAY['Ann','Bob','Cid','Dee','Eve'])[1 + g % 5] || (g % 1000), 'Last' || (g % 5000), \
                 CASE WHEN g % 1000 = 0 THEN 'admin' ELSE 'user' END, g % 3 <> 0, g % 50 <> 0, \
-                $1 - (1000000 - g) * 2000000, $1 - (1000000 - g) * 2000000 \
+                $1 - (1000000 - g)::bigint * 2000000, $1 - (1000000 - g)::bigint * 2000000 \
          FROM generate_series(1, 1000000) AS g",
     )
     .bind(now)

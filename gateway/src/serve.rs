@@ -40,6 +40,10 @@ pub async fn serve(
             },
             () = shutdown.cancelled() => break,
         };
+        // Small responses must not wait for the peer's delayed ACK (Nagle's algorithm).
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "could not set TCP_NODELAY");
+        }
         let service = router.clone().map_request(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             request

@@ -44,7 +44,17 @@ fn build() -> PathBuf {
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let started = std::time::Instant::now();
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // What cargo sets for the running test (CARGO_PKG_NAME...) must not leak into the build:
+    // build scripts (ring's) rerun when those change, which would rebuild half the tree on
+    // every run, here and in the next `cargo test`.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if is_set_for_tests(&name) {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("CARGO_TARGET_DIR", target_dir)
         .args(["build", "--bins", "--profile", profile])
@@ -57,4 +67,18 @@ fn build() -> PathBuf {
     );
     eprintln!("service binaries ready in {:.1?}", started.elapsed());
     profile_dir.to_owned()
+}
+
+/// The variables cargo sets for a test or build script it runs (not user configuration).
+fn is_set_for_tests(name: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_", "CARGO_CFG_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || [
+            "CARGO_CRATE_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "OUT_DIR",
+        ]
+        .contains(&name)
 }

@@ -54,8 +54,10 @@ impl Cluster {
         let mut common = common_env(config);
         let mut own: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
         let mut metrics_urls = BTreeMap::new();
+        let mut ports = free_ports(2 * SERVICES.len() + 1).into_iter();
+        let mut port = || ports.next().expect("enough ports");
         for (name, url_variable) in SERVICES {
-            let (grpc, metrics) = (free_port(), free_port());
+            let (grpc, metrics) = (port(), port());
             common.push((url_variable.into(), format!("http://127.0.0.1:{grpc}")));
             metrics_urls.insert(name, format!("http://127.0.0.1:{metrics}/metrics"));
             own.push((
@@ -66,7 +68,7 @@ impl Cluster {
                 ],
             ));
         }
-        let http = free_port();
+        let http = port();
         own.push((
             GATEWAY,
             vec![
@@ -238,11 +240,14 @@ fn common_env(config: &Config) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A port nothing listens on right now (the process binds it a moment later; another
-/// process taking it in between is possible but unlikely on loopback).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding a free port");
-    listener.local_addr().expect("the bound address").port()
+/// `count` distinct loopback ports nothing listens on right now (the processes bind them a
+/// moment later; another program taking one in between is possible but unlikely).
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count)
+        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding a free port"))
+        .collect();
+    let port = |l: &TcpListener| l.local_addr().expect("the bound address").port();
+    listeners.iter().map(port).collect()
 }
 
 /// The end of a log file, for failure messages.

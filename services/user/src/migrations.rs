@@ -9,6 +9,11 @@ const POSTGRES: &[MigrationStep] = &[
         "avatar_key",
         include_str!("../migrations/postgres/0002_avatar_key.sql"),
     ),
+    (
+        3,
+        "user_counts",
+        include_str!("../migrations/postgres/0003_user_counts.sql"),
+    ),
 ];
 
 const SQLITE: &[MigrationStep] = &[
@@ -17,6 +22,11 @@ const SQLITE: &[MigrationStep] = &[
         2,
         "avatar_key",
         include_str!("../migrations/sqlite/0002_avatar_key.sql"),
+    ),
+    (
+        3,
+        "user_counts",
+        include_str!("../migrations/sqlite/0003_user_counts.sql"),
     ),
 ];
 

@@ -7,7 +7,8 @@ use astro_proto::notification::v1::PurgeRecipientRequest;
 use astro_proto::{
     notification::v1::EmailKind,
     user::v1::{
-        CreateUserRequest, Credentials, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User,
+        CreateUserRequest, Credentials, GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest,
+        User,
     },
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -203,10 +204,12 @@ impl Auth {
             Err(status) if status.code() == Code::NotFound => {}
             Err(status) => return Err(AuthError::Downstream(status)),
         }
-        self.forget_user(&user).await?;
+        // Queued before the clean-up, which keeps this kind, so the notice survives any failure
+        // below.
+        self.queue_email(&user, EmailKind::AccountDeleted).await?;
         self.audit
             .record(ctx, "account_deleted", Some(user_id), Some(user_id), json!({}));
-        self.queue_email(&user, EmailKind::AccountDeleted).await
+        self.forget_user(&user).await
     }
 
     /// Removes the deleted user's sessions, tokens and queued mail here and in the
@@ -218,11 +221,11 @@ impl Auth {
             to: user.email.clone(),
             keep_kinds: keep.to_vec(),
         };
-        self.notifications
-            .clone()
-            .purge_recipient(purge)
-            .await
-            .map_err(AuthError::Downstream)?;
+        // The user is already gone; an unreachable notification service must not turn that
+        // into an error. Its queue then keeps mail to the address until it is sent or dies.
+        if let Err(status) = self.notifications.clone().purge_recipient(purge).await {
+            tracing::warn!(user_id = user.id, error = %status, "could not purge queued mail of a deleted user");
+        }
         Ok(())
     }
 

@@ -73,14 +73,18 @@ const SWAP_AVATAR: &str = concat!(
 const DELETE: &str = concat!("DELETE FROM users WHERE id = $1 RETURNING ", columns!());
 // `FILTER` works on PostgreSQL and on SQLite (3.30+), and yields BIGINT on both, where a
 // PostgreSQL `SUM` would be NUMERIC.
-const STATS: &str = "SELECT COUNT(*) AS total, \
-     COUNT(*) FILTER (WHERE is_verified) AS verified, \
-     COUNT(*) FILTER (WHERE NOT is_verified) AS unverified, \
-     COUNT(*) FILTER (WHERE role = 'admin') AS admins, \
-     COUNT(*) FILTER (WHERE created_at >= $1) AS recent, \
-     COUNT(*) FILTER (WHERE is_active) AS active, \
-     COUNT(*) FILTER (WHERE NOT is_active) AS disabled \
-     FROM users";
+/// Statistics from the trigger-kept counters (migration 3): O(1) whatever the table size.
+/// `$1` is the start of the "recent" window, `$2` the first whole hour after it, `$3` that
+/// hour's start: whole hours come from the hourly counts, the partial hour from the index.
+const STATS: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS total, \
+     CAST(COALESCE(SUM(CASE WHEN is_verified THEN n END), 0) AS BIGINT) AS verified, \
+     CAST(COALESCE(SUM(CASE WHEN NOT is_verified THEN n END), 0) AS BIGINT) AS unverified, \
+     CAST(COALESCE(SUM(CASE WHEN role = 'admin' THEN n END), 0) AS BIGINT) AS admins, \
+     CAST(COALESCE(SUM(CASE WHEN is_active THEN n END), 0) AS BIGINT) AS active, \
+     CAST(COALESCE(SUM(CASE WHEN NOT is_active THEN n END), 0) AS BIGINT) AS disabled, \
+     (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM user_registrations_hourly WHERE hour >= $2) \
+       + (SELECT COUNT(*) FROM users WHERE created_at >= $1 AND created_at < $3) AS recent \
+     FROM user_counts";
 const COUNT_ADMINS: &str = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
 
 /// A repository type over `$pool` for database `$db`.
@@ -261,7 +265,14 @@ macro_rules! user_repo {
             }
 
             async fn stats(&self, recent_since: i64) -> Result<Stats, UserError> {
-                let row = sqlx::query(STATS).bind(recent_since).fetch_one(&self.0).await?;
+                const HOUR: i64 = 3_600_000_000;
+                let first_whole_hour = recent_since.div_euclid(HOUR) + 1;
+                let row = sqlx::query(STATS)
+                    .bind(recent_since)
+                    .bind(first_whole_hour)
+                    .bind(first_whole_hour * HOUR)
+                    .fetch_one(&self.0)
+                    .await?;
                 let get = |name: &str| row.try_get::<i64, _>(name).map(count);
                 Ok(Stats {
                     total: get("total")?,
