@@ -18,9 +18,15 @@ until curl -fsS "$base/health" >/dev/null 2>&1; do sleep 0.1; done
 
 body='{"email":"load@example.com","username":"loaduser","password":"Load-Test-Gate-4417!"}'
 curl -fsS -X POST "$base/api/auth/register" -H 'content-type: application/json' -d "$body" >/dev/null
-until token=$(grep -rhoE 'verify-email\?token=[0-9a-f]{64}' "$work/data/mail" 2>/dev/null | head -1); [ -n "$token" ]; do sleep 0.05; done
+# The token, from the verification email's text part (decoded: the body may be quoted-printable).
+read_token='import email,glob,re,sys
+for path in glob.glob(sys.argv[1] + "/*.eml"):
+    for part in email.message_from_file(open(path)).walk():
+        m = re.search(r"verify-email\?token=([0-9a-f]{64})", str(part.get_payload(decode=True) or b"", "utf-8"))
+        if m: print(m.group(1)); sys.exit()'
+until token=$(python3 -c "$read_token" "$work/data/mail" 2>/dev/null); [ -n "$token" ]; do sleep 0.05; done
 curl -fsS -X POST "$base/api/auth/verify-email" -H 'content-type: application/json' \
-  -d "{\"token\":\"${token#*=}\"}" >/dev/null
+  -d "{\"token\":\"$token\"}" >/dev/null
 login='{"email":"load@example.com","password":"Load-Test-Gate-4417!"}'
 access=$(curl -fsS -X POST "$base/api/auth/login" -H 'content-type: application/json' -d "$login" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
