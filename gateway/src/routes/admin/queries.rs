@@ -22,7 +22,7 @@ fn paging(p: &mut Params) -> (u32, u32) {
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// 1-based page number (default 1).
-    #[param(minimum = 1, required = false, default = 1)]
+    #[param(value_type = i64, minimum = 1, maximum = 4294967295_i64, required = false, default = 1)]
     pub page: u32,
     /// Users per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100, required = false, default = 20)]
@@ -83,7 +83,7 @@ impl UserListQuery {
 #[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
     /// 1-based page number (default 1).
-    #[param(minimum = 1, required = false, default = 1)]
+    #[param(value_type = i64, minimum = 1, maximum = 4294967295_i64, required = false, default = 1)]
     pub page: u32,
     /// Events per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100, required = false, default = 20)]
