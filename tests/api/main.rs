@@ -35,6 +35,7 @@ mod edge_input;
 mod edge_limits;
 mod edge_redis;
 mod edge_tokens;
+mod internal_grpc;
 mod meta;
 mod notification_content;
 mod notification_dead;

@@ -19,6 +19,21 @@ fn empty(result: Result<(), crate::error::AuthError>) -> Reply<Empty> {
     result.map(|()| Response::new(Empty {})).map_err(Status::from)
 }
 
+impl Auth {
+    /// The admin-only RPCs are called by the admin service with the admin's own token; the
+    /// network policy already keeps others out, and this re-check keeps out anyone who gets in.
+    async fn require_admin(&self, metadata: &tonic::metadata::MetadataMap) -> Result<(), Status> {
+        let caller = authenticate(metadata, &self.keys, self.revocations.as_ref()).await?;
+        let id = caller
+            .user_id()
+            .map_err(|_| Status::unauthenticated("Could not validate credentials"))?;
+        match self.user(id).await? {
+            Some(user) if user.role == "admin" && user.is_active && user.is_verified => Ok(()),
+            _ => Err(Status::permission_denied("Not enough permissions")),
+        }
+    }
+}
+
 /// The call's context and message.
 fn split<T>(request: Request<T>) -> (RequestContext, T) {
     (
@@ -95,12 +110,12 @@ impl AuthService for Auth {
     }
 
     async fn revoke_user_sessions(&self, request: Request<RevokeUserSessionsRequest>) -> Reply<Empty> {
-        // Callers are the admin service, which has already checked the admin's role; the
-        // network policy keeps everyone else out of this port.
+        self.require_admin(request.metadata()).await?;
         empty(self.revoke_all_sessions(request.into_inner().user_id).await)
     }
 
     async fn purge_user(&self, request: Request<PurgeUserRequest>) -> Reply<Empty> {
+        self.require_admin(request.metadata()).await?;
         let r = request.into_inner();
         let user = User {
             id: r.user_id,

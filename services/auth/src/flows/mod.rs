@@ -40,7 +40,7 @@ pub struct Auth {
 }
 
 impl Auth {
-    async fn user(&self, id: i64) -> Result<Option<User>, AuthError> {
+    pub(crate) async fn user(&self, id: i64) -> Result<Option<User>, AuthError> {
         match self.users.clone().get_user(GetUserRequest { id }).await {
             Ok(response) => Ok(Some(response.into_inner())),
             Err(status) if status.code() == Code::NotFound => Ok(None),
