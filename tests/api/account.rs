@@ -65,6 +65,37 @@ async fn leftovers(app: &TestApp, id: i64, email: &str) -> Vec<(&'static str, i6
     found
 }
 
+/// The audit log still says that an account was deleted, but no longer whose: once the
+/// (asynchronously recorded) deletion event is in, no event names the user's id or email.
+async fn assert_audit_log_forgot(app: &TestApp, id: i64, email: &str) {
+    let db = Db::connect(&app.database_url)
+        .await
+        .expect("connecting to the test database");
+    let deleted = json!("account_deleted");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while count(&db, "audit_events", "action = $1", &deleted).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no account_deleted audit event"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let by_id = count(&db, "audit_events", "actor_id = $1 OR target_id = $1", &json!(id)).await;
+    let by_email = count(
+        &db,
+        "audit_events",
+        "details LIKE $1",
+        &json!(format!("%{email}%")),
+    )
+    .await;
+    db.close().await;
+    assert_eq!(
+        (by_id, by_email),
+        (0, 0),
+        "audit events still name the deleted user"
+    );
+}
+
 fn nothing_left(found: &[(&str, i64)]) -> bool {
     found.iter().all(|(_, n)| *n == 0)
 }
@@ -119,6 +150,8 @@ both_backends!(
         let other_session = app.login_ok(&user).await;
         let response = delete_account(&app, &tokens.access, Some(json!({"password": user.password}))).await;
         assert_message(response, DELETED).await;
+        // Before the login attempt below, which records a failed login for the address anew.
+        assert_audit_log_forgot(&app, id, &user.email).await;
 
         // Every token is dead at once.
         for access in [&tokens.access, &other_session.access] {

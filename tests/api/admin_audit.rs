@@ -24,26 +24,11 @@ admin_test!(
         let id = user_id(&tokens);
         json_body(admin.update(id, &json!({"first_name": "Audited"})).await, 200).await;
         json_body(admin.set_role(id, "admin").await, 200).await;
-        assert_message(
-            admin.delete(&format!("/api/admin/users/{id}")).await,
-            "User deleted successfully",
-        )
-        .await;
 
-        let log = admin.audit("per_page=100").await;
-        let mine: Vec<&Value> = events(&log)
-            .iter()
-            // Other services record events too (logins, say): only the admin's own actions.
-            .filter(|e| {
-                e["actor_id"] == json!(admin.id) && e["action"].as_str().unwrap().starts_with("admin.")
-            })
-            .collect();
+        let mine = admin_events(&admin).await;
         let actions: Vec<&str> = mine.iter().map(|e| e["action"].as_str().unwrap()).collect();
         // Newest first.
-        assert_eq!(
-            actions,
-            ["admin.user_deleted", "admin.role_changed", "admin.user_updated"]
-        );
+        assert_eq!(actions, ["admin.role_changed", "admin.user_updated"]);
         for event in &mine {
             let keys: BTreeSet<&str> = event.as_object().unwrap().keys().map(String::as_str).collect();
             let expected = [
@@ -63,13 +48,50 @@ admin_test!(
             assert!(event["at"].as_str().unwrap().ends_with('Z'));
             assert_eq!(event["trace_id"].as_str().unwrap().len(), 32, "{event}");
         }
-        assert_eq!(mine[2]["details"], json!({"changes": {"first_name": "Audited"}}));
-        assert_eq!(mine[1]["details"], json!({"from": "user", "to": "admin"}));
-        assert_eq!(mine[0]["details"]["email"], json!(user.email));
+        assert_eq!(mine[1]["details"], json!({"changes": {"first_name": "Audited"}}));
+        assert_eq!(mine[0]["details"], json!({"from": "user", "to": "admin"}));
         let ids: Vec<i64> = mine.iter().map(|e| e["id"].as_i64().unwrap()).collect();
         assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+
+        // Deleting the user keeps what the admin did, and when, but forgets whom: nothing of a
+        // deleted user stays in any table.
+        assert_message(
+            admin.delete(&format!("/api/admin/users/{id}")).await,
+            "User deleted successfully",
+        )
+        .await;
+        let mine = admin_events(&admin).await;
+        let actions: Vec<&str> = mine.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(
+            actions,
+            ["admin.user_deleted", "admin.role_changed", "admin.user_updated"]
+        );
+        for event in &mine {
+            assert_eq!(event["target_id"], Value::Null, "{event}");
+            assert_eq!(event["details"], json!({}), "{event}");
+            // The admin's own address stays: they are not the one deleted.
+            assert_eq!(event["ip"], "127.0.0.1");
+        }
+        assert!(
+            !admin
+                .audit("per_page=100")
+                .await
+                .to_string()
+                .contains(&user.email)
+        );
     }
 );
+
+/// The admin's own `admin.*` events, newest first.
+async fn admin_events(admin: &Admin<'_>) -> Vec<Value> {
+    let log = admin.audit("per_page=100").await;
+    events(&log)
+        .iter()
+        // Other services record events too (logins, say): only the admin's own actions.
+        .filter(|e| e["actor_id"] == json!(admin.id) && e["action"].as_str().unwrap().starts_with("admin."))
+        .cloned()
+        .collect()
+}
 
 admin_test!(the_user_agent_and_trace_are_kept, |app| async move {
     let admin = Admin::initial(&app).await;

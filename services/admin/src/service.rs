@@ -129,13 +129,30 @@ impl Admin {
                 *field = field.chars().take(max).collect();
             }
         }
-        Ok(self.audit.record(now_micros(), &event).await?)
+        let id = self.audit.record(now_micros(), &event).await?;
+        if event.action == ACCOUNT_DELETED
+            && let Some(user_id) = event.target_id
+        {
+            self.forget_in_audit_log(user_id).await;
+        }
+        Ok(id)
+    }
+
+    /// Nothing of a deleted user stays: their audit events are anonymised (best effort: the
+    /// deletion has happened; a failure here is logged, not returned).
+    pub async fn forget_in_audit_log(&self, user_id: i64) {
+        if let Err(err) = self.audit.forget_user(user_id).await {
+            tracing::error!(user_id, error = %err, "could not anonymise a deleted user's audit events");
+        }
     }
 
     pub async fn audit_log(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), AdminError> {
         Ok(self.audit.list(filter).await?)
     }
 }
+
+/// The event `auth` records when a user deletes their own account.
+pub const ACCOUNT_DELETED: &str = "account_deleted";
 
 /// Longest accepted action name.
 pub const MAX_ACTION: usize = 100;

@@ -113,8 +113,8 @@ impl Admin {
             .purge_user(forward(purge, metadata))
             .await
             .map_err(AdminError::Downstream)?;
-        let details = json!({ "email": deleted.email, "username": deleted.username });
-        self.record(actor, USER_DELETED, id, details).await;
+        self.record(actor, USER_DELETED, id, json!({})).await;
+        self.forget_in_audit_log(id).await;
         Ok(deleted)
     }
 

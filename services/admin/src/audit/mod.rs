@@ -36,6 +36,9 @@ pub trait AuditRepo: Send + Sync {
     async fn record(&self, at: i64, event: &AuditEvent) -> Result<i64, sqlx::Error>;
     /// One page, newest first, and the number of matching events.
     async fn list(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), sqlx::Error>;
+    /// Anonymises a deleted user's events: their id, their address and user agent where they
+    /// acted, and every such event's details go; what happened, when, and by whom else stays.
+    async fn forget_user(&self, user_id: i64) -> Result<u64, sqlx::Error>;
 }
 
 /// The repository for whichever database `db` is.

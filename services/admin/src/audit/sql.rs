@@ -8,6 +8,14 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite, postgres::PgPool, sqlite::Sqlit
 const INSERT: &str = "INSERT INTO audit_events \
      (at, action, actor_id, target_id, ip, user_agent, trace_id, details) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+/// All right-hand sides see the row as it was, so the `CASE`s test the original ids.
+const FORGET: &str = "UPDATE audit_events SET \
+     ip = CASE WHEN actor_id = $1 THEN '' ELSE ip END, \
+     user_agent = CASE WHEN actor_id = $1 THEN '' ELSE user_agent END, \
+     details = '{}', \
+     actor_id = CASE WHEN actor_id = $1 THEN NULL ELSE actor_id END, \
+     target_id = CASE WHEN target_id = $1 THEN NULL ELSE target_id END \
+     WHERE actor_id = $1 OR target_id = $1";
 const COLUMNS: &str = "id, at, action, actor_id, target_id, ip, user_agent, trace_id, details";
 
 macro_rules! audit_repo {
@@ -66,6 +74,11 @@ macro_rules! audit_repo {
                     .fetch_one(&self.0)
                     .await?
                     .try_get(0)
+            }
+
+            async fn forget_user(&self, user_id: i64) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query(FORGET).bind(user_id).execute(&self.0).await?;
+                Ok(done.rows_affected())
             }
 
             async fn list(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), sqlx::Error> {
