@@ -133,6 +133,14 @@ async fn traced_login(api: &Api, user: &User, spans: &otlp::Receiver) {
             span.parent_span_id == parent_id || trace.iter().any(|p| p.span_id == span.parent_span_id);
         assert!(known, "span {span:?} hangs off no span of the trace");
     }
+    // Database calls are spans of their own, inside the service's call (a child ends, and is
+    // exported, before its parent).
+    assert!(
+        trace
+            .iter()
+            .any(|s| s.name == "db.query" && s.service == "user-service"),
+        "no database span in the trace: {trace:#?}"
+    );
     eprintln!(
         "trace {trace_id} (our span {parent_id}): {} spans from {:?}",
         trace.len(),

@@ -61,6 +61,7 @@ macro_rules! audit_repo {
 
         #[async_trait]
         impl AuditRepo for $repo {
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "admin.record"))]
             async fn record(&self, at: i64, event: &AuditEvent) -> Result<i64, sqlx::Error> {
                 sqlx::query(INSERT)
                     .bind(at)
@@ -76,11 +77,13 @@ macro_rules! audit_repo {
                     .try_get(0)
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "admin.forget_user"))]
             async fn forget_user(&self, user_id: i64) -> Result<u64, sqlx::Error> {
                 let done = sqlx::query(FORGET).bind(user_id).execute(&self.0).await?;
                 Ok(done.rows_affected())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "admin.list"))]
             async fn list(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), sqlx::Error> {
                 let (where_sql, used) = where_clause(filter);
                 let rows_sql = format!(

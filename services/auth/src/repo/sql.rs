@@ -12,6 +12,7 @@ macro_rules! auth_repo {
     ($repo:ty) => {
         #[async_trait]
         impl AuthRepo for $repo {
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.create_session"))]
             async fn create_session(&self, session: NewSession<'_>, refresh: NewRefreshToken<'_>) -> RepoResult<()> {
                 let mut tx = self.0.begin().await?;
                 sqlx::query("INSERT INTO sessions (id, user_id, created_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)")
@@ -26,6 +27,7 @@ macro_rules! auth_repo {
                 tx.commit().await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.rotate_refresh"))]
             async fn rotate_refresh(&self, jti: &str, next: NewRefreshToken<'_>) -> RepoResult<Rotation> {
                 let now = now_micros();
                 let mut tx = self.0.begin().await?;
@@ -55,6 +57,7 @@ macro_rules! auth_repo {
                 })
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_session"))]
             async fn revoke_session(&self, session_id: &str) -> RepoResult<()> {
                 let now = now_micros();
                 let mut tx = self.0.begin().await?;
@@ -71,6 +74,7 @@ macro_rules! auth_repo {
                 tx.commit().await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_user_sessions"))]
             async fn revoke_user_sessions(&self, user_id: i64, keep: Option<&str>) -> RepoResult<Vec<String>> {
                 let now = now_micros();
                 let keep = keep.unwrap_or("");
@@ -93,6 +97,7 @@ macro_rules! auth_repo {
                 rows.iter().map(|row| row.try_get("id")).collect()
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.issue_one_time_token"))]
             async fn issue_one_time_token(
                 &self,
                 user_id: i64,
@@ -123,6 +128,7 @@ macro_rules! auth_repo {
                 tx.commit().await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.peek_one_time_token"))]
             async fn peek_one_time_token(&self, token_hash: &str, purpose: Purpose) -> RepoResult<Option<i64>> {
                 sqlx::query(
                     "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -136,6 +142,7 @@ macro_rules! auth_repo {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.consume_one_time_token"))]
             async fn consume_one_time_token(&self, token_hash: &str, purpose: Purpose) -> RepoResult<Option<i64>> {
                 let now = now_micros();
                 sqlx::query(
@@ -151,11 +158,13 @@ macro_rules! auth_repo {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.enqueue_email"))]
             async fn enqueue_email(&self, email: OutboxEmail) -> RepoResult<()> {
                 insert_email!(&self.0, email, now_micros());
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.due_emails"))]
             async fn due_emails(&self, limit: i64) -> RepoResult<Vec<QueuedEmail>> {
                 let rows = sqlx::query(
                     "SELECT id, idempotency_key, kind, recipient, name, token, attempts FROM email_outbox \
@@ -180,11 +189,13 @@ macro_rules! auth_repo {
                     .collect()
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.remove_email"))]
             async fn remove_email(&self, id: i64) -> RepoResult<()> {
                 sqlx::query("DELETE FROM email_outbox WHERE id = $1").bind(id).execute(&self.0).await?;
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.retry_email"))]
             async fn retry_email(&self, id: i64, next_attempt_at: i64) -> RepoResult<()> {
                 sqlx::query("UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
                     .bind(id)
@@ -194,6 +205,7 @@ macro_rules! auth_repo {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.delete_user_data"))]
             async fn delete_user_data(&self, user_id: i64, keep_kinds: &[i32]) -> RepoResult<()> {
                 let mut tx = self.0.begin().await?;
                 for table in ["refresh_tokens", "sessions", "one_time_tokens"] {

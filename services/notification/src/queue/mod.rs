@@ -148,6 +148,7 @@ macro_rules! email_queue_impl {
     ($queue:ty, claim = $claim:expr) => {
         #[async_trait::async_trait]
         impl $crate::queue::EmailQueue for $queue {
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.enqueue"))]
             async fn enqueue(&self, email: &$crate::queue::NewEmail) -> $crate::error::Result<bool> {
                 let done = sqlx::query(
                     "INSERT INTO email_queue (idempotency_key, kind, recipient, subject, body_text, \
@@ -168,6 +169,7 @@ macro_rules! email_queue_impl {
                 Ok(done.rows_affected() == 1)
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.claim_due"))]
             async fn claim_due(
                 &self,
                 now: i64,
@@ -187,6 +189,7 @@ macro_rules! email_queue_impl {
                 Ok(claimed)
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.mark_sent"))]
             async fn mark_sent(&self, id: i64, now: i64) -> $crate::error::Result<()> {
                 sqlx::query(
                     "UPDATE email_queue SET status = 'sent', sent_at = $2, locked_until = NULL, \
@@ -199,6 +202,7 @@ macro_rules! email_queue_impl {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.mark_failed"))]
             async fn mark_failed(
                 &self,
                 id: i64,
@@ -227,6 +231,7 @@ macro_rules! email_queue_impl {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.release"))]
             async fn release(&self, ids: &[i64]) -> $crate::error::Result<()> {
                 let mut tx = self.0.begin().await?;
                 for id in ids {
@@ -242,6 +247,7 @@ macro_rules! email_queue_impl {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.requeue_expired"))]
             async fn requeue_expired(&self, now: i64) -> $crate::error::Result<u64> {
                 let done = sqlx::query(
                     "UPDATE email_queue SET status = 'pending', locked_until = NULL \
@@ -253,6 +259,7 @@ macro_rules! email_queue_impl {
                 Ok(done.rows_affected())
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.stats"))]
             async fn stats(&self) -> $crate::error::Result<$crate::queue::QueueCounts> {
                 let rows: Vec<(String, i64)> =
                     sqlx::query_as("SELECT status, COUNT(*) FROM email_queue GROUP BY status")
@@ -261,6 +268,7 @@ macro_rules! email_queue_impl {
                 Ok($crate::queue::counts(rows))
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "notification.purge_recipient"))]
             async fn purge_recipient(
                 &self,
                 recipient: &str,

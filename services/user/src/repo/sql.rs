@@ -164,6 +164,7 @@ macro_rules! user_repo {
 
         #[async_trait]
         impl UserRepo for $repo {
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.create"))]
             async fn create(&self, user: NewUser) -> Result<UserRecord, UserError> {
                 let key = astro_common::input::username_key(&user.username);
                 let query = sqlx::query(INSERT)
@@ -179,14 +180,17 @@ macro_rules! user_repo {
                 self.one(query).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.get"))]
             async fn get(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(SELECT_BY_ID).bind(id)).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.get_by_email"))]
             async fn get_by_email(&self, email: &str) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(SELECT_BY_EMAIL).bind(email.to_owned())).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.set_password_hash"))]
             async fn set_password_hash(&self, id: i64, hash: &str) -> Result<UserRecord, UserError> {
                 let query = sqlx::query(SET_PASSWORD_HASH)
                     .bind(id)
@@ -195,14 +199,17 @@ macro_rules! user_repo {
                 self.one(query).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.mark_verified"))]
             async fn mark_verified(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(MARK_VERIFIED).bind(id).bind(now_micros())).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.record_login"))]
             async fn record_login(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(RECORD_LOGIN).bind(id).bind(now_micros())).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.update"))]
             async fn update(&self, id: i64, changes: UserChanges) -> Result<UserRecord, UserError> {
                 let key = changes.username.as_deref().map(astro_common::input::username_key);
                 let lock = changes.may_remove_an_admin();
@@ -226,14 +233,17 @@ macro_rules! user_repo {
                 self.guarded(id, lock, query).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.delete"))]
             async fn delete(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.one(sqlx::query(DELETE).bind(id)).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.delete_keeping_admin"))]
             async fn delete_keeping_admin(&self, id: i64) -> Result<UserRecord, UserError> {
                 self.guarded(id, true, sqlx::query(DELETE_KEEPING_ADMIN).bind(id)).await
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.swap_avatar"))]
             async fn swap_avatar(
                 &self,
                 id: i64,
@@ -252,6 +262,7 @@ macro_rules! user_repo {
                 Ok(row.as_ref().map(Self::record).transpose()?)
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.list"))]
             async fn list(&self, query: ListQuery) -> Result<(Vec<UserRecord>, u64), UserError> {
                 let sql = list::build(&query, columns!());
                 let rows = Self::bind_all(sqlx::query(AssertSqlSafe(sql.rows)), &sql.filter_binds);
@@ -264,6 +275,7 @@ macro_rules! user_repo {
                 Ok((users, count(total.try_get(0)?)))
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.stats"))]
             async fn stats(&self, recent_since: i64) -> Result<Stats, UserError> {
                 const HOUR: i64 = 3_600_000_000;
                 let first_whole_hour = recent_since.div_euclid(HOUR) + 1;
@@ -285,6 +297,7 @@ macro_rules! user_repo {
                 })
             }
 
+            #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.count_admins"))]
             async fn count_admins(&self) -> Result<u64, UserError> {
                 let admins: i64 = sqlx::query(COUNT_ADMINS).fetch_one(&self.0).await?.try_get(0)?;
                 Ok(count(admins))
