@@ -42,4 +42,5 @@ mod notification_dead;
 mod notification_outage;
 mod notification_replicas;
 mod profile;
+mod token_pair;
 mod tokens;

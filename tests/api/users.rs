@@ -3,6 +3,8 @@ use crate::helpers::PASSWORD;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use crate::token_pair::Tokens;
+
 /// Credentials of a user the test creates; unique per call.
 #[derive(Clone, Debug)]
 pub struct TestUser {
@@ -44,27 +46,5 @@ impl TestUser {
 
     pub fn registration(&self) -> Value {
         json!({"email": self.email, "username": self.username, "password": self.password})
-    }
-}
-
-/// A token pair from login or refresh.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tokens {
-    pub access: String,
-    pub refresh: String,
-}
-
-impl Tokens {
-    pub fn from_body(body: &Value) -> Tokens {
-        let field = |name: &str| {
-            body[name]
-                .as_str()
-                .unwrap_or_else(|| panic!("no {name} in {body}"))
-                .to_owned()
-        };
-        Tokens {
-            access: field("access_token"),
-            refresh: field("refresh_token"),
-        }
     }
 }

@@ -29,26 +29,6 @@ impl User {
     }
 }
 
-/// A token pair from login or refresh.
-pub struct Tokens {
-    pub access: String,
-    pub refresh: String,
-}
-
-impl Tokens {
-    pub fn from_body(body: &Value) -> Tokens {
-        let field = |name: &str| {
-            body[name]
-                .as_str()
-                .unwrap_or_else(|| panic!("no {name} in {body}"))
-        };
-        Tokens {
-            access: field("access_token").to_owned(),
-            refresh: field("refresh_token").to_owned(),
-        }
-    }
-}
-
 impl Api {
     pub fn new(base_url: &str) -> Api {
         let _ = rustls::crypto::ring::default_provider().install_default();

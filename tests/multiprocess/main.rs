@@ -10,11 +10,14 @@ mod cluster;
 mod database;
 mod mail;
 mod otlp;
+#[path = "../api/token_pair.rs"]
+mod token_pair;
 
-use api::{Api, PASSWORD, Tokens, User};
+use api::{Api, PASSWORD, User};
 use cluster::{Cluster, Config, GATEWAY};
 use serde_json::json;
 use std::time::{Duration, Instant};
+use token_pair::Tokens;
 
 const FRONTEND_URL: &str = "http://frontend.test";
 const UNAVAILABLE: &str = "Service temporarily unavailable";

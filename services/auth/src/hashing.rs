@@ -51,11 +51,6 @@ impl PasswordHasher {
         }))
     }
 
-    /// Requests waiting for or running a hash right now (exported as a metric).
-    pub fn queue_depth(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
-    }
-
     /// A PHC string for `password` with a fresh salt.
     pub async fn hash(self: &Arc<Self>, password: SecretString) -> Result<String, HashingError> {
         self.run(move |argon| {

@@ -76,11 +76,6 @@ impl AuthApp {
         Ok(Self { auth, db, relay })
     }
 
-    /// Requests waiting for a password hash right now.
-    pub fn hasher(&self) -> Arc<hashing::PasswordHasher> {
-        Arc::clone(&self.auth.hasher)
-    }
-
     /// Serves gRPC and relays the outbox until `shutdown` is cancelled.
     pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), StartError> {
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
