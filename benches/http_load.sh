@@ -5,6 +5,7 @@
 # Usage: cargo build --release && bash benches/http_load.sh   (DURATION=10s CONNECTIONS=32)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+. "$repo/benches/common.sh"
 bin="${CARGO_TARGET_DIR:-$repo/target}/release/astro-auth"
 duration="${DURATION:-10s}" connections="${CONNECTIONS:-32}" port=18777
 work="$(mktemp -d)"
@@ -14,22 +15,9 @@ work="$(mktemp -d)"
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
-until curl -fsS "$base/health" >/dev/null 2>&1; do sleep 0.1; done
-
-body='{"email":"load@example.com","username":"loaduser","password":"Load-Test-Gate-4417!"}'
-curl -fsS -X POST "$base/api/auth/register" -H 'content-type: application/json' -d "$body" >/dev/null
-# The token, from the verification email's text part (decoded: the body may be quoted-printable).
-read_token='import email,glob,re,sys
-for path in glob.glob(sys.argv[1] + "/*.eml"):
-    for part in email.message_from_file(open(path)).walk():
-        m = re.search(r"verify-email\?token=([0-9a-f]{64})", str(part.get_payload(decode=True) or b"", "utf-8"))
-        if m: print(m.group(1)); sys.exit()'
-until token=$(python3 -c "$read_token" "$work/data/mail" 2>/dev/null); [ -n "$token" ]; do sleep 0.05; done
-curl -fsS -X POST "$base/api/auth/verify-email" -H 'content-type: application/json' \
-  -d "{\"token\":\"$token\"}" >/dev/null
+wait_for "$base/health"
+access=$(verified_access_token "$base" "$work/data/mail" load@example.com loaduser 'Load-Test-Gate-4417!')
 login='{"email":"load@example.com","password":"Load-Test-Gate-4417!"}'
-access=$(curl -fsS -X POST "$base/api/auth/login" -H 'content-type: application/json' -d "$login" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }  # utime + stime, in clock ticks
 ticks=$(getconf CLK_TCK)

@@ -1,48 +1,47 @@
 //! The first admin in the one-process binary: from `INITIAL_ADMIN_*` at start, or on demand
 //! with `astro-auth create-admin`.
+use crate::Stack;
 use anyhow::Context;
-use astro_common::{Settings, config::InitialAdmin};
-use auth_service::bootstrap::{Outcome, When, create_admin as create};
-use tokio::net::TcpListener;
+use astro_common::{
+    Settings,
+    config::InitialAdmin,
+    grpc::{Peer, Plane},
+};
 use tokio_util::sync::CancellationToken;
 use user_service::UserApp;
 
-/// At start, once the services serve: creates the configured admin when no admin exists.
-/// A configured admin that cannot be created (a weak password, say) stops the start.
-pub(crate) async fn initial_admin(settings: &Settings) -> anyhow::Result<()> {
-    let Some(admin) = &settings.initial_admin else {
+/// At start, once the services serve: the auth service creates the configured admin in the
+/// background, as it does as a process of its own, and reports SERVING once the admin exists;
+/// the stack has started when it does. An admin that cannot be created stops the start.
+pub(crate) async fn initial_admin(stack: &mut Stack) -> anyhow::Result<()> {
+    if stack.settings.initial_admin.is_none() {
         return Ok(());
-    };
-    let outcome = create(
-        &settings.services.user,
-        &settings.hashing,
-        admin,
-        When::NoAdminYet,
-    )
-    .await
-    .context("creating the initial admin from INITIAL_ADMIN_*")?;
-    match outcome {
-        Outcome::Created(user) => tracing::info!(id = user.id, email = %user.email, "initial admin created"),
-        Outcome::AlreadyThere => tracing::debug!("an admin exists; INITIAL_ADMIN_* left unused"),
     }
-    Ok(())
+    if auth_service::bootstrap::wait_until_serving(&stack.plane)
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    // The auth service stopped: its task says why.
+    match stack.tasks.join_next().await {
+        Some(Ok(Err(err))) => Err(err),
+        _ => anyhow::bail!("the auth service stopped before creating the admin of INITIAL_ADMIN_*"),
+    }
 }
 
 /// Creates `admin` as a verified admin (whether or not other admins exist), with the user
-/// service started in-process on a loopback port for the time it takes. Returns the new id.
+/// service started in process for the time it takes. Returns the new id.
 pub async fn create_admin(settings: &Settings, admin: &InitialAdmin) -> anyhow::Result<i64> {
     let users = UserApp::build(settings)
         .await
         .context("opening the users database")?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let plane = Plane::in_process();
+    let listener = plane.listen(Peer::User, settings).await?;
     let stop = CancellationToken::new();
     let server = tokio::spawn(users.serve(listener, stop.clone()));
-    let outcome = create(&url, &settings.hashing, admin, When::Always).await;
+    let created = auth_service::bootstrap::create_admin(&plane, &settings.hashing, admin).await;
     stop.cancel();
     server.await??;
-    match outcome? {
-        Outcome::Created(user) => Ok(user.id),
-        Outcome::AlreadyThere => anyhow::bail!("the admin already exists"),
-    }
+    Ok(created?.id)
 }

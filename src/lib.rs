@@ -1,16 +1,18 @@
-//! The whole system in one process: every service on its own loopback port, still speaking
-//! gRPC to the others, and the gateway on `HOST:PORT`. Tests start exactly this on port 0.
+//! The whole system in one process: every service still speaking gRPC to the others, over
+//! in-memory connections (the in-process plane), and the gateway on `HOST:PORT`, the one
+//! socket the process listens on. Tests start exactly this on port 0.
 use admin_service::AdminApp;
 use anyhow::Context;
 use astro_common::{
     Settings,
-    config::ServiceUrls,
+    grpc::{GrpcChannel, Plane},
+    janitor::Swept,
     revocation::{self, MemoryRevocations, RevocationStore},
 };
 use auth_service::AuthApp;
 use gateway::GatewayApp;
 use notification_service::NotificationApp;
-use services::Serving;
+use services::{Janitor, Serving};
 use std::{
     collections::{HashMap, HashSet},
     net::SocketAddr,
@@ -25,8 +27,11 @@ use tokio_util::sync::CancellationToken;
 use user_service::UserApp;
 
 mod bootstrap;
+pub mod certs;
+mod probe;
 mod services;
 pub use bootstrap::create_admin;
+pub use probe::health_check;
 pub use services::Service;
 
 /// A running system. Dropping it does not stop it; call [`Stack::stop`] or [`Stack::wait`].
@@ -35,62 +40,44 @@ pub struct Stack {
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
     settings: Settings,
+    plane: Plane,
     revocations: Arc<dyn RevocationStore>,
-    services: HashMap<Service, Part>,
+    /// What stops each running service (none while it is stopped).
+    services: HashMap<Service, Option<Running>>,
+    /// The janitors of the services that have one, as last (re)started.
+    janitors: HashMap<Service, Janitor>,
     /// Tasks of services stopped on purpose: their end does not stop the stack.
     stopped: HashSet<task::Id>,
-}
-
-/// A service's loopback address, and while it runs, what stops it.
-struct Part {
-    addr: SocketAddr,
-    running: Option<Running>,
 }
 
 struct Running {
     /// A child of the stack's token.
     stop: CancellationToken,
     task: task::Id,
-    /// Closed when the task has ended, its listener dropped with it.
+    /// Closed when the task has ended, its accept queue dropped with it.
     ended: oneshot::Receiver<()>,
 }
 
 impl Stack {
-    /// Binds every listener, migrates every service's tables, and starts serving.
-    /// The services' addresses in `settings` are replaced by the loopback ports actually bound.
-    pub async fn start(mut settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Stack> {
+    /// Migrates every service's tables, wires the services together in process, and starts
+    /// serving HTTP.
+    pub async fn start(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Stack> {
         // Settings built as a struct literal skip `from_lookup`'s check; refuse them here too.
         settings.check_production()?;
-        let mut listeners = Vec::with_capacity(Service::ALL.len());
-        for service in Service::ALL {
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
-            listeners.push((service, listener.local_addr()?, listener));
-        }
-        let url = |wanted: Service| {
-            let (_, addr, _) = listeners
-                .iter()
-                .find(|(s, _, _)| *s == wanted)
-                .expect("every service");
-            format!("http://{addr}")
-        };
-        settings.services = ServiceUrls {
-            auth: url(Service::Auth),
-            user: url(Service::User),
-            admin: url(Service::Admin),
-            notification: url(Service::Notification),
-        };
+        let plane = Plane::in_process();
         let revocations = revocation::from_settings(&settings)?;
 
         // Built one after another so each service's migrations run alone.
-        let mut built = Vec::with_capacity(listeners.len());
-        for (service, addr, listener) in listeners {
+        let mut built = Vec::with_capacity(Service::ALL.len());
+        for service in Service::ALL {
+            let listener = plane.listen(service.peer(), &settings).await?;
             let stop = shutdown.child_token();
-            let serving = service
-                .build(&settings, &revocations, listener, stop.clone())
+            let (serving, janitor) = service
+                .build(&settings, &plane, &revocations, listener, stop.clone())
                 .await?;
-            built.push((service, addr, stop, serving));
+            built.push((service, stop, serving, janitor));
         }
-        let gateway = GatewayApp::build(&settings, Arc::clone(&revocations))
+        let gateway = GatewayApp::build(&settings, &plane, Arc::clone(&revocations))
             .await
             .context("starting the gateway")?;
         let http = TcpListener::bind(settings.http_addr)
@@ -103,18 +90,20 @@ impl Stack {
             shutdown,
             tasks: JoinSet::new(),
             settings,
+            plane,
             revocations,
             services: HashMap::new(),
+            janitors: HashMap::new(),
             stopped: HashSet::new(),
         };
-        for (service, addr, stop, serving) in built {
-            stack.spawn(service, addr, stop, serving);
+        for (service, stop, serving, janitor) in built {
+            stack.spawn(service, stop, serving, janitor);
         }
         let stop = stack.shutdown.clone();
         stack
             .tasks
             .spawn(async move { Ok(gateway.serve(http, stop).await?) });
-        if let Err(err) = bootstrap::initial_admin(&stack.settings).await {
+        if let Err(err) = bootstrap::initial_admin(&mut stack).await {
             stack.shutdown.cancel();
             return Err(err);
         }
@@ -122,8 +111,17 @@ impl Stack {
         Ok(stack)
     }
 
-    /// Runs `serving` as `service` on `addr`, stopped by `stop`.
-    fn spawn(&mut self, service: Service, addr: SocketAddr, stop: CancellationToken, serving: Serving) {
+    /// Runs `serving` as `service`, stopped by `stop`.
+    fn spawn(
+        &mut self,
+        service: Service,
+        stop: CancellationToken,
+        serving: Serving,
+        janitor: Option<Janitor>,
+    ) {
+        if let Some(janitor) = janitor {
+            self.janitors.insert(service, janitor);
+        }
         let (ended_tx, ended) = oneshot::channel::<()>();
         let task = self.tasks.spawn(async move {
             // Dropped when the task ends, however it ends.
@@ -135,52 +133,75 @@ impl Stack {
             task: task.id(),
             ended,
         };
-        self.services.insert(
-            service,
-            Part {
-                addr,
-                running: Some(running),
-            },
-        );
+        self.services.insert(service, Some(running));
     }
 
-    /// Where `service` listens (also while it is stopped).
-    pub fn service_addr(&self, service: Service) -> SocketAddr {
-        self.services[&service].addr
+    /// The in-process plane the services and the gateway share.
+    pub fn plane(&self) -> &Plane {
+        &self.plane
     }
 
-    /// Stops one service, letting its in-flight calls finish, and returns once its port is
-    /// closed. The rest keep running; their calls to it fail until [`Stack::restart_service`].
+    /// A channel to `service` over the stack's in-process plane, as its peers call it.
+    pub fn channel(&self, service: Service) -> GrpcChannel {
+        self.plane
+            .channel(service.peer())
+            .expect("in-process channels need no configuration")
+    }
+
+    /// Stops one service, letting its in-flight calls finish, and returns once it accepts no
+    /// more connections. The rest keep running; their calls to it fail until [`Stack::restart_service`].
     pub async fn stop_service(&mut self, service: Service) -> anyhow::Result<()> {
-        let part = self.services.get_mut(&service).expect("every service has a part");
-        let running = part
-            .running
-            .take()
+        let running = self
+            .services
+            .get_mut(&service)
+            .and_then(Option::take)
             .with_context(|| format!("the {service:?} service is not running"))?;
         self.stopped.insert(running.task);
+        // Its pool closes with it; a restart brings a new one.
+        self.janitors.remove(&service);
         running.stop.cancel();
         // Closed, never sent: the task has ended.
         let _ = running.ended.await;
         Ok(())
     }
 
-    /// Builds a fresh instance of a stopped service and serves it on its old address, where
-    /// the other services' lazy channels find it again by themselves.
+    /// Builds a fresh instance of a stopped service and serves it in its old place on the
+    /// plane, where the other services' lazy channels find it again by themselves.
     pub async fn restart_service(&mut self, service: Service) -> anyhow::Result<()> {
-        let addr = self.service_addr(service);
         anyhow::ensure!(
-            self.services[&service].running.is_none(),
+            self.services.get(&service).is_some_and(Option::is_none),
             "the {service:?} service is running"
         );
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} again"))?;
+        let listener = self.plane.listen(service.peer(), &self.settings).await?;
         let stop = self.shutdown.child_token();
-        let serving = service
-            .build(&self.settings, &self.revocations, listener, stop.clone())
+        let (serving, janitor) = service
+            .build(
+                &self.settings,
+                &self.plane,
+                &self.revocations,
+                listener,
+                stop.clone(),
+            )
             .await?;
-        self.spawn(service, addr, stop, serving);
+        self.spawn(service, stop, serving, janitor);
         Ok(())
+    }
+
+    /// One janitor pass of every service that has one, now, besides those each makes on its
+    /// interval (`JANITOR_INTERVAL_SECS`); answers the rows removed, by table. Passes may run at
+    /// once, as the janitors of several replicas do.
+    pub async fn janitor_pass(&self) -> anyhow::Result<Swept> {
+        let mut swept = Swept::new();
+        for service in Service::ALL {
+            if let Some(janitor) = self.janitors.get(&service) {
+                let removed = janitor
+                    .run_once()
+                    .await
+                    .with_context(|| format!("the {service:?} janitor"))?;
+                swept.extend(removed);
+            }
+        }
+        Ok(swept)
     }
 
     /// Where the gateway listens (the real port when `PORT=0`).
@@ -188,7 +209,7 @@ impl Stack {
         self.http_addr
     }
 
-    /// The settings the stack runs with, the services' actual addresses included.
+    /// The settings the stack runs with.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -225,7 +246,61 @@ impl Stack {
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     UserApp::build(settings).await?;
     NotificationApp::build(settings).await?;
-    AuthApp::build(settings, Arc::new(MemoryRevocations::default())).await?;
-    AdminApp::build(settings, Arc::new(MemoryRevocations::default())).await?;
+    let plane = Plane::in_process();
+    AuthApp::build(settings, &plane, Arc::new(MemoryRevocations::default())).await?;
+    AdminApp::build(settings, &plane, Arc::new(MemoryRevocations::default())).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    /// Every RPC of every service has an allow-list entry, and every entry names a real RPC:
+    /// a method added to a proto without deciding who may call it fails here (and is refused
+    /// to everyone on the mutual-TLS plane meanwhile).
+    #[test]
+    fn every_rpc_has_exactly_one_allow_list_rule() {
+        let tables = [
+            &auth_service::access::ACCESS,
+            &user_service::access::ACCESS,
+            &admin_service::access::ACCESS,
+            &notification_service::access::ACCESS,
+        ];
+        let descriptors = prost_types::FileDescriptorSet::decode(astro_proto::FILE_DESCRIPTOR_SET)
+            .expect("the embedded descriptor set decodes");
+        let mut declared = Vec::new();
+        for file in &descriptors.file {
+            for service in &file.service {
+                let full = format!("{}.{}", file.package(), service.name());
+                for method in &service.method {
+                    declared.push((full.clone(), method.name().to_owned()));
+                }
+            }
+        }
+        for (service, method) in &declared {
+            let table = tables
+                .iter()
+                .find(|t| t.service == service)
+                .unwrap_or_else(|| panic!("no allow-list for {service}"));
+            let rules = table.rules.iter().filter(|r| r.method == method).count();
+            assert_eq!(rules, 1, "{service}/{method} needs exactly one rule");
+        }
+        for table in tables {
+            for rule in table.rules {
+                assert!(
+                    declared.contains(&(table.service.to_owned(), rule.method.to_owned())),
+                    "{}/{} is not an RPC",
+                    table.service,
+                    rule.method
+                );
+                assert!(
+                    !rule.callers.is_empty(),
+                    "{}/{} allows nobody",
+                    table.service,
+                    rule.method
+                );
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! `astro-auth`: the whole system in one process (`serve`, the default), or one-off
-//! operations (`migrate`, `create-admin`).
+//! operations (`migrate`, `create-admin`, `certs`).
 use anyhow::Context;
 use astro_common::{Settings, config::InitialAdmin};
 use clap::{Parser, Subcommand};
@@ -28,6 +28,26 @@ enum Command {
         #[arg(long, env = "INITIAL_ADMIN_USERNAME", default_value = "admin")]
         username: String,
     },
+    /// Exit 0 when a service process reports SERVING over the gRPC plane (for container
+    /// health checks: it presents this process's GRPC_TLS_* certificate).
+    HealthCheck {
+        /// auth, user, admin or notification.
+        #[arg(long)]
+        service: String,
+        /// Where it listens; its default address when omitted.
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
+    /// Write a development CA and a certificate and key per name for the gRPC plane's mutual
+    /// TLS (the CA in DIR is reused when present).
+    Certs {
+        /// Where the PEM files go.
+        #[arg(long, default_value = "./data/certs")]
+        out: std::path::PathBuf,
+        /// A name to issue a certificate for (repeatable); the platform's five by default.
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -35,6 +55,9 @@ async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     let _telemetry = astro_common::telemetry::init("astro-auth");
     let cli = Cli::parse();
+    if let Some(Command::Certs { out, names }) = &cli.command {
+        return certs(out, names);
+    }
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -53,7 +76,39 @@ async fn main() -> anyhow::Result<()> {
             println!("created admin {} (id {id})", admin.email);
             Ok(())
         }
+        Command::HealthCheck { service, addr } => {
+            let peer = astro_common::grpc::Peer::SERVICES
+                .into_iter()
+                .find(|peer| peer.name() == service)
+                .with_context(|| format!("unknown service {service:?}: auth, user, admin or notification"))?;
+            if astro_auth::health_check(settings, peer, addr).await? {
+                Ok(())
+            } else {
+                anyhow::bail!("{service} is not serving")
+            }
+        }
+        Command::Certs { .. } => unreachable!("handled before reading the configuration"),
     }
+}
+
+/// `astro-auth certs`: needs no configuration, so it runs before any is read.
+fn certs(out: &std::path::Path, names: &[String]) -> anyhow::Result<()> {
+    let platform = || {
+        astro_common::grpc::Peer::ALL
+            .iter()
+            .map(|peer| peer.name().to_owned())
+            .collect()
+    };
+    let names: Vec<String> = if names.is_empty() {
+        platform()
+    } else {
+        names.to_vec()
+    };
+    for issued in astro_auth::certs::write(out, &names)? {
+        println!("{} {}", issued.cert.display(), issued.key.display());
+    }
+    println!("{}", out.join(astro_auth::certs::CA_CERT).display());
+    Ok(())
 }
 
 /// `INITIAL_ADMIN_PASSWORD`, or typed twice on the terminal without echo.

@@ -1,6 +1,9 @@
 //! The gateway's error type and the one place where failures become HTTP responses:
 //! `{"detail": "..."}` with the contract's status codes, or a FastAPI-shaped 422 list.
 //! Internal causes are logged; a 5xx body never carries them.
+use crate::wording;
+use astro_common::input::InputError;
+use astro_common::reason::{Reason, violation_of};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -11,7 +14,7 @@ use serde_json::{Value, json};
 use std::borrow::Cow;
 use tonic::Code;
 
-pub const UNAVAILABLE: &str = "Service temporarily unavailable";
+pub use astro_common::dependency::UNAVAILABLE;
 
 /// One FastAPI validation error item.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -51,6 +54,16 @@ impl FieldError {
         self.input = input;
         self
     }
+
+    /// `body.<field>` broke one of the shared input rules: pydantic's `value_error`, in the
+    /// contract's words (an email's also carries email-validator's reason, as pydantic's does).
+    pub fn rule(field: &str, error: &InputError) -> Self {
+        let item = FieldError::body(field, "value_error", wording::input_message(field, error));
+        match error {
+            InputError::Email(problem) => item.with_ctx(json!({ "reason": wording::email_reason(*problem) })),
+            _ => item,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -60,8 +73,11 @@ pub enum ApiError {
     /// 401 with `WWW-Authenticate: Bearer`.
     Unauthorized(Cow<'static, str>),
     Validation(Vec<FieldError>),
+    /// A service's refusal, worded by [`wording::refusal`] when the response is made (so a
+    /// route can reword it first, see [`ApiError::reworded`]).
+    Refused(Reason),
     /// 429 with `Retry-After` and the `RateLimit-*` headers of the limit that was hit.
-    RateLimited(crate::limits::Quota),
+    RateLimited(crate::limits::quota::Quota),
     Unavailable,
     Internal(String),
 }
@@ -70,32 +86,43 @@ impl ApiError {
     pub fn bad_request(msg: &'static str) -> Self {
         ApiError::Detail(StatusCode::BAD_REQUEST, msg.into())
     }
+
+    /// A refusal in a route's own words where `words` has some, with the usual status code.
+    pub fn reworded(self, words: impl Fn(Reason) -> Option<&'static str>) -> Self {
+        match self {
+            ApiError::Refused(reason) => match words(reason) {
+                Some(detail) => ApiError::Detail(wording::refusal(reason).0, detail.into()),
+                None => self,
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
-        let msg = || Cow::Owned(status.message().to_owned());
+        // First, whatever its code: a service that failed (or could not be reached, or broke
+        // off mid-answer) is a 503, never a 500. It was counted and logged where it was seen,
+        // by the client's channel or by the service that answered.
+        if astro_common::dependency::is_failure(&status) {
+            tracing::debug!(%status, "dependency unavailable");
+            return ApiError::Unavailable;
+        }
+        if let Some(reason) = Reason::of(&status) {
+            return ApiError::Refused(reason);
+        }
+        // A rule the edge checks too, found by a service first (e.g. a limit that changed).
+        if let Some((field, rule)) = violation_of(&status)
+            && let Some(error) = InputError::from_reason(&field, &rule)
+        {
+            return ApiError::Validation(vec![FieldError::rule(&field, &error)]);
+        }
         match status.code() {
-            Code::Unauthenticated => ApiError::Unauthorized(msg()),
-            Code::FailedPrecondition | Code::AlreadyExists => {
-                ApiError::Detail(StatusCode::BAD_REQUEST, msg())
-            }
-            Code::InvalidArgument => match status.metadata().get(astro_common::grpc::VALIDATION_FIELD) {
-                Some(field) => {
-                    let field = field.to_str().unwrap_or_default();
-                    ApiError::Validation(vec![FieldError::body(field, "value_error", status.message())])
-                }
-                None => ApiError::Detail(StatusCode::BAD_REQUEST, msg()),
-            },
-            Code::PermissionDenied => ApiError::Detail(StatusCode::FORBIDDEN, msg()),
-            Code::NotFound => ApiError::Detail(StatusCode::NOT_FOUND, msg()),
             Code::ResourceExhausted => {
                 ApiError::Detail(StatusCode::TOO_MANY_REQUESTS, "Too many requests".into())
             }
-            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
-                tracing::warn!(error = %status.message(), "downstream service unavailable");
-                ApiError::Unavailable
-            }
+            // Anything else is a fault of ours (a service answered in no words we know): logged
+            // with its message, which the client never sees.
             _ => ApiError::Internal(format!("{:?}: {}", status.code(), status.message())),
         }
     }
@@ -105,6 +132,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Detail(status, detail) => (status, Json(json!({ "detail": detail }))).into_response(),
+            ApiError::Refused(reason) => match wording::refusal(reason) {
+                (StatusCode::UNAUTHORIZED, detail) => ApiError::Unauthorized(detail.into()).into_response(),
+                (status, detail) => ApiError::Detail(status, detail.into()).into_response(),
+            },
             ApiError::Unauthorized(detail) => (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],

@@ -75,7 +75,7 @@ impl FromRequestParts<AppState> for Caller {
             Ok(false) => {}
             Ok(true) => return Err(ApiError::Unauthorized("Token has been invalidated".into())),
             Err(err) => {
-                tracing::warn!(error = %err, "revocation store unavailable; refusing");
+                astro_common::dependency::record("redis", &err);
                 return Err(ApiError::Unavailable);
             }
         }

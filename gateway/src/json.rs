@@ -2,6 +2,8 @@
 //! a length or an email error all become a 422 list with pydantic's `type`, `loc`, `msg` and
 //! `ctx`. Secret fields never have their `input` echoed.
 use crate::error::{ApiError, FieldError};
+use crate::wording;
+use astro_common::input::InputError;
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
@@ -101,15 +103,8 @@ impl<'a> Fields<'a> {
         match astro_common::input::email(&raw) {
             Ok(email) => email,
             Err(err) => {
-                let reason = match &err {
-                    astro_common::input::InputError::Email(reason) => *reason,
-                    _ => "The email address is not valid.",
-                };
-                self.errors.push(
-                    FieldError::body(name, "value_error", err.to_string())
-                        .with_input(Some(json!(raw)))
-                        .with_ctx(json!({ "reason": reason })),
-                );
+                self.errors
+                    .push(FieldError::rule(name, &err).with_input(Some(json!(raw))));
                 raw
             }
         }
@@ -153,6 +148,11 @@ impl<'a> Fields<'a> {
             .cloned();
         self.errors
             .push(FieldError::body(name, "value_error", msg).with_input(input));
+    }
+
+    /// A field that broke one of the shared input rules (a 422 `value_error`).
+    pub fn reject_rule(&mut self, name: &str, error: &InputError, secrecy: Secrecy) {
+        self.reject(name, wording::input_message(name, error), secrecy);
     }
 
     /// The value if no field had an error, else the 422 with all of them.

@@ -3,6 +3,7 @@
 mod client;
 pub mod error;
 mod extract;
+mod ip_net;
 mod json;
 mod limits;
 mod models;
@@ -10,6 +11,7 @@ pub mod openapi;
 mod routes;
 mod serve;
 mod state;
+mod wording;
 
 use astro_common::{Settings, revocation::RevocationStore};
 use std::{sync::Arc, time::Duration};
@@ -31,10 +33,11 @@ pub struct GatewayApp {
 impl GatewayApp {
     pub async fn build(
         settings: &Settings,
+        plane: &astro_common::grpc::Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StateError> {
         astro_common::metrics::handle();
-        let state = state::AppState::new(settings, revocations)?;
+        let state = state::AppState::new(settings, plane, revocations)?;
         Ok(Self {
             router: routes::router(state, &settings.cors_origins),
             header_read_timeout: HEADER_READ_TIMEOUT,

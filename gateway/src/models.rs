@@ -4,7 +4,7 @@ use crate::{
     error::{ApiError, FieldError},
     json::{Fields, JsonBody, Secrecy::*},
 };
-use astro_common::{input, password_policy, time};
+use astro_common::{domain::Role, input, password_policy, time};
 use astro_proto::user::v1::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -82,7 +82,7 @@ impl From<User> for UserResponse {
             username: user.username,
             first_name: user.first_name,
             last_name: user.last_name,
-            role: user.role,
+            role: Role::from_wire(user.role).map_or("", Role::as_str).to_owned(),
             is_verified: user.is_verified,
             is_active: user.is_active,
             avatar_url: user.avatar_url,
@@ -120,7 +120,7 @@ impl RegisterRequest {
         if !username.is_empty()
             && let Err(err) = input::username(&username)
         {
-            f.reject("username", err.to_string(), Public);
+            f.reject_rule("username", &err, Public);
         }
         f.finish(RegisterRequest {
             email,
@@ -140,10 +140,11 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
-    /// Login takes any string as email: a malformed one simply does not match (401).
+    /// The email is validated as the original's `EmailStr` does: a malformed one is a 422
+    /// on `body.email`, not a login attempt.
     pub fn parse(body: &JsonBody) -> Result<Self, ApiError> {
         let mut f = Fields::new(body)?;
-        let email = f.string("email", 0, 320, Public);
+        let email = f.email("email");
         let password = f.string("password", 0, password_policy::MAX_LEN * 4, Secret);
         f.finish(LoginRequest { email, password })
     }
@@ -294,7 +295,7 @@ pub(crate) fn name(f: &mut Fields, field: &str) -> Option<String> {
     match input::name(&value, NAME_MAX) {
         Ok(_) => Some(value),
         Err(err) => {
-            f.reject(field, err.to_string(), Public);
+            f.reject_rule(field, &err, Public);
             None
         }
     }

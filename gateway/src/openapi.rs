@@ -1,5 +1,6 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
-use crate::{error::FieldError, models::*, routes};
+//! The OpenAPI 3.1 document: its frame (info, tags, the bearer scheme) here; its paths and
+//! schemas from the handlers' annotations, which `routes::router` collects from the routers
+//! themselves.
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -8,38 +9,16 @@ use utoipa::{
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Astro Auth System API", description = "Authentication and user management"),
-    paths(
-        routes::meta::root,
-        routes::meta::health,
-        routes::meta::ready,
-        routes::auth::register,
-        routes::auth::login,
-        routes::auth::logout,
-        routes::auth::refresh,
-        routes::auth::forgot_password,
-        routes::auth::reset_password,
-        routes::auth::verify_email,
-        routes::auth::resend_verification,
-        routes::user::get_profile,
-        routes::user::update_profile,
-        routes::user::change_password,
-        routes::user::delete_account,
-        routes::admin::list_users,
-        routes::admin::get_user,
-        routes::admin::update_user,
-        routes::admin::delete_user,
-        routes::admin::change_role,
-        routes::admin::stats,
-        routes::admin::audit_log,
-        routes::avatar::upload_avatar,
-    ),
-    components(schemas(FieldError, MessageResponse, ErrorResponse, ValidationErrorResponse, TokenResponse, UserResponse,
-        routes::admin::UserListResponse, routes::admin::StatsResponse, routes::admin::AuditEventResponse,
-        routes::admin::AuditLogResponse, routes::admin::AdminUpdateUserRequest, routes::admin::RoleUpdateRequest)),
-    modifiers(&BearerAuth, &EdgeResponses),
+    modifiers(&BearerAuth),
     tags((name = "auth"), (name = "user"), (name = "meta"), (name = "admin"))
 )]
 pub struct ApiDoc;
+
+/// Adds what every operation can answer at the edge, once the routers have filled in the paths.
+pub fn complete(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    EdgeResponses.modify(&mut spec);
+    spec
+}
 
 struct BearerAuth;
 

@@ -1,8 +1,14 @@
 //! What every handler shares: long-lived gRPC clients (one channel each, reused by every
 //! request), the token keys and the revocation store.
 use crate::limits::{LimitStore, Limits, MemoryStore, RedisStore};
+use astro_common::dependency::{ServiceChannel, WatchedChannel};
 use astro_common::grpc::GrpcChannel;
-use astro_common::{Settings, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
+use astro_common::{
+    Settings,
+    grpc::{Peer, Plane},
+    revocation::RevocationStore,
+    tokens::TokenKeys,
+};
 use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_client::AuthServiceClient,
     user::v1::user_service_client::UserServiceClient,
@@ -10,16 +16,27 @@ use astro_proto::{
 use std::{net::IpAddr, sync::Arc};
 use tonic_health::pb::health_client::HealthClient;
 
+/// Cloned for every request (axum's `State`), so one `Arc` to clone instead of a dozen fields.
 #[derive(Clone)]
-pub struct AppState {
-    pub auth: AuthServiceClient<GrpcChannel>,
-    pub users: UserServiceClient<GrpcChannel>,
-    pub admin: AdminServiceClient<GrpcChannel>,
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
+    pub auth: AuthServiceClient<ServiceChannel>,
+    pub users: UserServiceClient<ServiceChannel>,
+    pub admin: AdminServiceClient<ServiceChannel>,
     pub keys: Arc<TokenKeys>,
     pub revocations: Arc<dyn RevocationStore>,
     pub environment: Arc<str>,
     /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<[crate::client::IpNet]>,
+    pub trusted_proxies: Arc<[crate::ip_net::IpNet]>,
     pub limits: Arc<crate::limits::Limits>,
     /// `grpc.health.v1` clients of the services, for readiness.
     pub health: Arc<[(&'static str, HealthClient<GrpcChannel>)]>,
@@ -28,7 +45,7 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error(transparent)]
-    ServiceUrl(#[from] astro_common::grpc::BadServiceUrl),
+    Plane(#[from] astro_common::grpc::PlaneError),
     #[error(transparent)]
     Algorithm(#[from] astro_common::tokens::UnsupportedAlgorithm),
     #[error("TRUSTED_PROXIES: {0} is not an IP address or CIDR")]
@@ -38,7 +55,11 @@ pub enum StateError {
 }
 
 impl AppState {
-    pub fn new(settings: &Settings, revocations: Arc<dyn RevocationStore>) -> Result<Self, StateError> {
+    pub fn new(
+        settings: &Settings,
+        plane: &Plane,
+        revocations: Arc<dyn RevocationStore>,
+    ) -> Result<Self, StateError> {
         let trusted_proxies = settings
             .limits
             .trusted_proxies
@@ -52,32 +73,37 @@ impl AppState {
             )),
             None => Arc::new(MemoryStore::default()),
         };
-        let auth_channel = lazy_channel(&settings.services.auth)?;
-        let user_channel = lazy_channel(&settings.services.user)?;
-        let admin_channel = lazy_channel(&settings.services.admin)?;
+        let auth_channel = plane.channel(Peer::Auth)?;
+        let user_channel = plane.channel(Peer::User)?;
+        let admin_channel = plane.channel(Peer::Admin)?;
         let health = [
             ("auth", auth_channel.clone()),
             ("user", user_channel.clone()),
             ("admin", admin_channel.clone()),
-            ("notification", lazy_channel(&settings.services.notification)?),
+            ("notification", plane.channel(Peer::Notification)?),
         ]
         .map(|(name, channel)| (name, HealthClient::new(channel)));
-        Ok(Self {
-            auth: AuthServiceClient::new(auth_channel),
+        // The clients report their services' failures; the health checks of readiness probes
+        // do not (a failed probe is its own report).
+        let watched = WatchedChannel::new;
+        Ok(Self(Arc::new(Shared {
+            auth: AuthServiceClient::new(watched("auth", auth_channel)),
             // Avatar uploads and downloads are bigger than tonic's 4 MiB default allows.
-            users: UserServiceClient::new(user_channel)
+            users: UserServiceClient::new(watched("user", user_channel))
                 .max_decoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES)
                 .max_encoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES),
-            admin: AdminServiceClient::new(admin_channel),
+            admin: AdminServiceClient::new(watched("admin", admin_channel)),
             limits: Arc::new(Limits::new(limit_store, settings.limits.clone())),
             health: Arc::new(health),
             keys: Arc::new(TokenKeys::new(&settings.jwt)?),
             revocations,
             environment: settings.environment.as_str().into(),
             trusted_proxies: trusted_proxies.into(),
-        })
+        })))
     }
+}
 
+impl Shared {
     pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
         self.trusted_proxies.iter().any(|net| net.contains(peer))
     }

@@ -40,9 +40,7 @@ async fn count(db: &Db, table: &str, filter: &str, value: &Value) -> i64 {
 /// account-deleted notice may still be on its way (auth's outbox, then the notification
 /// queue); nothing else may remain.
 async fn leftovers(app: &TestApp, id: i64, email: &str) -> Vec<(&'static str, i64)> {
-    let db = Db::connect(&app.database_url)
-        .await
-        .expect("connecting to the test database");
+    let db = app.db().await;
     let (id, email) = (json!(id), json!(email));
     let mut found = Vec::new();
     for (table, filter, value) in [
@@ -68,9 +66,7 @@ async fn leftovers(app: &TestApp, id: i64, email: &str) -> Vec<(&'static str, i6
 /// The audit log still says that an account was deleted, but no longer whose: once the
 /// (asynchronously recorded) deletion event is in, no event names the user's id or email.
 async fn assert_audit_log_forgot(app: &TestApp, id: i64, email: &str) {
-    let db = Db::connect(&app.database_url)
-        .await
-        .expect("connecting to the test database");
+    let db = app.db().await;
     let deleted = json!("account_deleted");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while count(&db, "audit_events", "action = $1", &deleted).await == 0 {
@@ -104,7 +100,9 @@ fn nothing_left(found: &[(&str, i64)]) -> bool {
 async fn busy_user(app: &TestApp) -> (TestUser, crate::helpers::Tokens, i64) {
     let (user, tokens) = app.verified_user().await;
     json_body(app.forgot_password(&user.email).await, 200).await;
-    app.wait_for_token(&user.email, crate::mail::RESET_LINK, 1).await;
+    app.mail
+        .wait_for_token(&user.email, testkit::mail::RESET_LINK, 1)
+        .await;
     upload_ok(
         app,
         &tokens.access,
@@ -174,6 +172,7 @@ both_backends!(
             stored_files(&app)
         );
         let notices = app
+            .mail
             .wait_for_emails(&user.email, 1, |e| e.subject.contains("account was deleted"))
             .await;
         assert_eq!(notices.len(), 1);

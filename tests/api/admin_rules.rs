@@ -110,3 +110,35 @@ admin_test!(stats_count_users, |app| async move {
             "recent_registrations": 4, "active_users": 3, "disabled_users": 1})
     );
 });
+
+// Registrations from many clients at once land on the counters' shards concurrently (on
+// PostgreSQL), on the one counter row (on SQLite); none may be lost.
+admin_test!(stats_count_concurrent_registrations, |app| async move {
+    let admin = Admin::initial(&app).await;
+    let users: Vec<TestUser> = (0..16).map(|_| TestUser::random()).collect();
+    let registered = futures::future::join_all(users.iter().map(|user| app.register(user))).await;
+    for response in registered {
+        json_body(response, 200).await;
+    }
+    let stats = json_body(admin.get("/api/admin/stats").await, 200).await;
+    let counts: Value = [
+        "total_users",
+        "verified_users",
+        "unverified_users",
+        "admin_users",
+        "recent_registrations",
+        "active_users",
+        "disabled_users",
+    ]
+    .into_iter()
+    .map(|field| (field.to_owned(), stats[field].clone()))
+    .collect::<serde_json::Map<_, _>>()
+    .into();
+    assert_eq!(
+        counts,
+        json!({"total_users": 17, "verified_users": 1, "unverified_users": 16, "admin_users": 1,
+            "recent_registrations": 17, "active_users": 17, "disabled_users": 0})
+    );
+    let listing = admin.list("per_page=1").await;
+    assert_eq!(listing["total"], 17);
+});

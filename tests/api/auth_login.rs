@@ -52,6 +52,17 @@ both_backends!(missing_fields_are_422, |app| async move {
     assert_validation(response, &["body", "email"], "missing").await;
 });
 
+// The original's `EmailStr`: a malformed address is a validation error, not a failed login,
+// and the password beside it is never echoed.
+both_backends!(malformed_email_is_422_without_echo, |app| async move {
+    for email in ["nope", "a@", "@example.com", "a b@example.com"] {
+        let body = json!({"email": email, "password": PASSWORD});
+        let response = app.post_json("/api/auth/login", &body).await;
+        let rejection = assert_validation(response, &["body", "email"], "value_error").await;
+        rejection.assert_not_echoed(PASSWORD);
+    }
+});
+
 both_backends!(two_logins_at_once_get_distinct_tokens, |app| async move {
     let (user, tokens) = app.verified_user().await;
     let id = json_body(app.profile(&tokens.access).await, 200).await["id"]

@@ -1,8 +1,8 @@
 //! POST /api/auth/forgot-password and POST /api/auth/reset-password
 use crate::checks::*;
 use crate::helpers::*;
-use crate::mail::{RESET_LINK, VERIFY_LINK};
 use serde_json::json;
+use testkit::mail::{RESET_LINK, VERIFY_LINK};
 
 const INSTRUCTIONS: &str =
     "If an account with that email exists, you will receive password reset instructions.";
@@ -13,13 +13,14 @@ const REFUSED: &str = "Incorrect email or password";
 /// Asks for a reset and returns the token of the `nth` reset mail to `email`.
 async fn reset_token(app: &TestApp, email: &str, nth: usize) -> String {
     assert_message(app.forgot_password(email).await, INSTRUCTIONS).await;
-    app.wait_for_token(email, RESET_LINK, nth).await
+    app.mail.wait_for_token(email, RESET_LINK, nth).await
 }
 
 both_backends!(forgot_password_mails_a_reset_link, |app| async move {
     let (user, _) = app.verified_user().await;
     reset_token(&app, &user.email, 1).await;
     let mails = app
+        .mail
         .wait_for_emails(&user.email, 1, |mail| mail.text.contains(RESET_LINK))
         .await;
     assert!(mails[0].html.contains(&format!("{FRONTEND_URL}{RESET_LINK}")));
@@ -32,7 +33,7 @@ both_backends!(
         assert_message(app.forgot_password("nobody@example.com").await, INSTRUCTIONS).await;
         let (user, _) = app.verified_user().await;
         reset_token(&app, &user.email, 1).await;
-        assert!(app.emails_to("nobody@example.com").is_empty());
+        assert!(app.mail.emails_to("nobody@example.com").is_empty());
     }
 );
 
@@ -59,7 +60,7 @@ both_backends!(reset_changes_the_password_once, |app| async move {
 
 both_backends!(reset_works_for_an_unverified_user, |app| async move {
     let (user, _) = app.unverified_user().await;
-    app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     let token = reset_token(&app, &user.email, 1).await;
     assert_message(app.reset_password(&token, OTHER_PASSWORD).await, RESET).await;
     json_body(app.login(&user.email, OTHER_PASSWORD).await, 200).await;

@@ -1,8 +1,8 @@
 //! POST /api/auth/register
 use crate::checks::*;
 use crate::helpers::*;
-use crate::mail::VERIFY_LINK;
 use serde_json::{Value, json};
+use testkit::mail::VERIFY_LINK;
 
 const REGISTERED: &str = "User registered successfully. Please check your email for verification.";
 const PATH: &str = "/api/auth/register";
@@ -37,7 +37,7 @@ both_backends!(
     |app| async move {
         let user = TestUser::random();
         assert_message(app.register(&user).await, REGISTERED).await;
-        app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+        app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     }
 );
 
@@ -47,7 +47,7 @@ both_backends!(optional_names_are_kept, |app| async move {
     body["first_name"] = json!("Ada");
     body["last_name"] = json!("Lovelace");
     assert_message(app.post_json(PATH, &body).await, REGISTERED).await;
-    let token = app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    let token = app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     json_body(app.verify_email(&token).await, 200).await;
     let tokens = app.login_ok(&user).await;
     let profile = json_body(app.profile(&tokens.access).await, 200).await;
@@ -82,6 +82,24 @@ both_backends!(concurrent_duplicates_let_exactly_one_win, |app| async move {
     let second = TestUser::random().with_username(first.username.to_uppercase());
     assert_one_wins(&app, &first, &second, "Username already taken").await;
 });
+
+// The original's own `test_user_registration_duplicate_email` registers the same body twice:
+// email and username both taken, and the email is what it reports.
+both_backends!(taken_email_is_reported_before_taken_username, |app| async move {
+    let first = TestUser::random();
+    let same = first.clone();
+    assert_refused_after(&app, &first, &[same], "Email already registered").await;
+});
+
+both_backends!(
+    concurrent_identical_registrations_report_the_email,
+    |app| async move {
+        for _ in 0..3 {
+            let first = TestUser::random();
+            assert_one_wins(&app, &first, &first.clone(), "Email already registered").await;
+        }
+    }
+);
 
 both_backends!(missing_body_is_422, |app| async move {
     let response = app.post(PATH).send().await.unwrap();

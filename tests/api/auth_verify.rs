@@ -1,8 +1,8 @@
 //! POST /api/auth/verify-email and POST /api/auth/resend-verification
 use crate::checks::*;
 use crate::helpers::*;
-use crate::mail::{RESET_LINK, VERIFY_LINK};
 use serde_json::json;
+use testkit::mail::{RESET_LINK, VERIFY_LINK};
 
 const VERIFIED: &str = "Email verified successfully";
 const BAD_TOKEN: &str = "Invalid or expired verification token";
@@ -18,12 +18,12 @@ async fn resend(app: &TestApp, email: &str) -> reqwest::Response {
 async fn wait_for_later_mail(app: &TestApp) {
     let (witness, _) = app.unverified_user().await;
     json_body(app.forgot_password(&witness.email).await, 200).await;
-    app.wait_for_token(&witness.email, RESET_LINK, 1).await;
+    app.mail.wait_for_token(&witness.email, RESET_LINK, 1).await;
 }
 
 both_backends!(verification_link_verifies_once, |app| async move {
     let (user, tokens) = app.unverified_user().await;
-    let token = app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    let token = app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     assert_message(app.verify_email(&token).await, VERIFIED).await;
     let profile = json_body(app.profile(&tokens.access).await, 200).await;
     assert_eq!(profile["is_verified"], true);
@@ -38,9 +38,9 @@ both_backends!(random_verification_token_is_400, |app| async move {
 
 both_backends!(resend_replaces_the_link, |app| async move {
     let (user, _) = app.unverified_user().await;
-    let old = app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    let old = app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     assert_message(resend(&app, &user.email).await, RESENT).await;
-    let new = app.wait_for_token(&user.email, VERIFY_LINK, 2).await;
+    let new = app.mail.wait_for_token(&user.email, VERIFY_LINK, 2).await;
     assert_ne!(old, new);
     assert_detail(app.verify_email(&old).await, 400, BAD_TOKEN).await;
     assert_message(app.verify_email(&new).await, VERIFIED).await;
@@ -51,7 +51,7 @@ both_backends!(
     |app| async move {
         assert_message(resend(&app, "nobody@example.com").await, RESENT).await;
         wait_for_later_mail(&app).await;
-        assert!(app.emails_to("nobody@example.com").is_empty());
+        assert!(app.mail.emails_to("nobody@example.com").is_empty());
     }
 );
 

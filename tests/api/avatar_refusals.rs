@@ -100,10 +100,45 @@ both_backends!(
             INVALID,
         )
         .await;
-        // Within each side's limit but over 40 megapixels in all.
+        // Within each side's limit but over 24 megapixels in all.
         let wide = png_claiming(16_000, 16_000);
         assert_detail(
             upload(&app, &tokens.access, wide, "image/png").await,
+            400,
+            INVALID,
+        )
+        .await;
+        assert_no_avatar(&app, &tokens.access).await;
+    }
+);
+
+/// A real, valid PNG of 6000x6000 16-bit RGBA in one colour: a few hundred KB that decode to
+/// 288 MB. Two at once used to take the user service past its memory limit; its decoded size
+/// is refused from the header now.
+fn deep_png() -> Vec<u8> {
+    let mut file = std::io::Cursor::new(Vec::new());
+    let mut encoder = png::Encoder::new(&mut file, 6000, 6000);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Sixteen);
+    let mut writer = encoder.write_header().expect("a PNG header");
+    let mut rows = writer.stream_writer().expect("a PNG stream");
+    let row = [0x40u8, 0x00, 0x80, 0x00, 0xc0, 0x00, 0xff, 0xff].repeat(6000);
+    for _ in 0..6000 {
+        std::io::Write::write_all(&mut rows, &row).expect("writing a row");
+    }
+    rows.finish().expect("finishing the PNG");
+    drop(writer);
+    file.into_inner()
+}
+
+both_backends!(
+    deep_pictures_are_refused_by_their_decoded_size,
+    |app| async move {
+        let (_, tokens) = app.verified_user().await;
+        let bomb = deep_png();
+        assert!(bomb.len() < 1_000_000, "{} bytes", bomb.len());
+        assert_detail(
+            upload(&app, &tokens.access, bomb, "image/png").await,
             400,
             INVALID,
         )
@@ -134,6 +169,28 @@ both_backends!(sizes_over_the_limits_are_refused, |app| async move {
         INVALID,
     )
     .await;
+    assert_no_avatar(&app, &tokens.access).await;
+});
+
+// Without a Content-Length the limit is found mid-body; the answer is still a 413 the client
+// can read, not a reset connection.
+both_backends!(a_chunked_upload_over_the_limit_is_413, |app| async move {
+    let (_, tokens) = app.verified_user().await;
+    // 7 MiB in 64 KiB chunks, of unknown length up front.
+    let chunks = (0..7 * 16).map(|_| Ok::<_, std::io::Error>(vec![0u8; 64 * 1024]));
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let part = Part::stream(body)
+        .file_name("avatar.png")
+        .mime_str("image/png")
+        .unwrap();
+    let response = app
+        .post("/api/user/upload-avatar")
+        .bearer_auth(&tokens.access)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await
+        .expect("the server answers instead of resetting the connection");
+    assert_detail(response, 413, "Request body too large").await;
     assert_no_avatar(&app, &tokens.access).await;
 });
 

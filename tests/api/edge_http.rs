@@ -48,8 +48,13 @@ async fn assert_cors_for(app: &TestApp, allowed: &[&str]) {
     }
     for origin in ["http://evil.test", "http://app.test.evil.test", "null"] {
         let response = preflight(app, origin).await;
-        // Without an allowed origin a browser shares nothing, whatever else is sent.
-        assert_eq!(header(&response, "access-control-allow-origin"), None, "{origin}");
+        let request = app.client.get(app.url("/health")).header("origin", origin);
+        let simple = request.send().await.unwrap();
+        for response in [&response, &simple] {
+            for name in ["access-control-allow-origin", "access-control-allow-credentials"] {
+                assert_eq!(header(response, name), None, "{name} for {origin}");
+            }
+        }
     }
 }
 

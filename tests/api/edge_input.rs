@@ -3,8 +3,8 @@
 //! characters; weak passwords are refused with a message that says why.
 use crate::checks::*;
 use crate::helpers::*;
-use crate::mail::VERIFY_LINK;
 use serde_json::json;
+use testkit::mail::VERIFY_LINK;
 
 const PATH: &str = "/api/auth/register";
 const TAKEN_EMAIL: &str = "Email already registered";
@@ -64,7 +64,7 @@ both_backends!(names_are_stored_in_nfc, |app| async move {
     let mut body = user.registration();
     body["first_name"] = json!("  Jose\u{301} ");
     json_body(app.post_json(PATH, &body).await, 200).await;
-    let token = app.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+    let token = app.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     json_body(app.verify_email(&token).await, 200).await;
     let tokens = app.login_ok(&user).await;
     let profile = json_body(app.profile(&tokens.access).await, 200).await;

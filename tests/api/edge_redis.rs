@@ -93,7 +93,6 @@ async fn assert_outage_is_503_then_recovers(backend: Backend) {
     };
     let url = redis.url();
     let Some(app) = TestApp::spawn(backend, &[("REDIS_URL", &url)]).await else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
         return;
     };
     let (user, tokens) = app.verified_user().await;
@@ -112,16 +111,6 @@ async fn assert_outage_is_503_then_recovers(backend: Backend) {
     json_body(wait_for_status(&app, "/ready", None, 200).await, 200).await;
 }
 
-mod redis_outage_is_503_then_recovers {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        assert_outage_is_503_then_recovers(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        assert_outage_is_503_then_recovers(Backend::Postgres).await;
-    }
-}
+testkit::per_backend!(redis_outage_is_503_then_recovers, |backend| {
+    assert_outage_is_503_then_recovers(backend).await;
+});

@@ -1,66 +1,44 @@
 //! The application under test: the real stack on port 0 with an isolated database and mail
 //! directory, and the few requests every test needs.
 use crate::checks::{assert_message, json_body};
-use crate::database::PgDatabase;
-use crate::mail::VERIFY_LINK;
-pub use crate::users::{TestUser, Tokens};
 use astro_auth::Stack;
-use astro_common::Settings;
+use astro_common::{Settings, db::Db};
 use reqwest::{RequestBuilder, Response};
 use serde_json::{Value, json};
 use std::{collections::HashMap, future::Future, path::PathBuf, time::Duration};
-use tokio::runtime::RuntimeFlavor;
+pub use testkit::{Backend, FRONTEND_URL, PASSWORD, TestUser, Tokens};
+use testkit::{
+    ScratchDb,
+    mail::{MailDir, VERIFY_LINK},
+};
 use tokio_util::sync::CancellationToken;
 
 /// The secrets the stack signs with, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-access-secret-for-the-api-suite";
 pub const JWT_REFRESH_SECRET: &str = "test-refresh-secret-for-the-api-suite";
-/// Strong enough for the zxcvbn policy.
-pub const PASSWORD: &str = "TestPassword123!";
+/// Strong enough for the zxcvbn policy, and not [`PASSWORD`].
 pub const OTHER_PASSWORD: &str = "Nebula-Drift-4417!";
-pub const FRONTEND_URL: &str = "http://frontend.test";
 
 /// Runs a test body once per database backend: `both_backends!(name, |app| async move { .. })`,
 /// or with extra settings: `both_backends!(name, env = [("NAME", "value")], |app| ..)`.
 macro_rules! both_backends {
-    ($name:ident, $(env = [$($setting:expr),* $(,)?],)? |$app:ident| $body:expr) => {
-        $crate::helpers::per_backend!($name, |backend| {
-            let env: &[(&str, &str)] = &[$($($setting),*)?];
-            $crate::helpers::run(backend, env, |$app| $body).await;
-        });
+    ($name:ident, $($test:tt)*) => {
+        $crate::helpers::app_tests!($crate::helpers::run, $name, $($test)*);
     };
 }
 pub(crate) use both_backends;
 
-/// `per_backend!(name, |backend| { .. })`: a module `name` with the tests `sqlite` and
-/// `postgres`, each running the block with `backend` set to its [`Backend`].
-macro_rules! per_backend {
-    ($name:ident, |$backend:ident| $run:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let $backend = $crate::helpers::Backend::Sqlite;
-                $run
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let $backend = $crate::helpers::Backend::Postgres;
-                $run
-            }
-        }
+/// `app_tests!(run, name, env = [..], |app| body)`: the tests `name::sqlite` and
+/// `name::postgres`, each calling `run(backend, env, |app| body)`; `run` starts the app.
+macro_rules! app_tests {
+    ($run:path, $name:ident, $(env = [$($setting:expr),* $(,)?],)? |$app:ident| $body:expr) => {
+        testkit::per_backend!($name, |backend| {
+            let env: &[(&str, &str)] = &[$($($setting),*)?];
+            $run(backend, env, |$app| $body).await;
+        });
     };
 }
-pub(crate) use per_backend;
-
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub(crate) use app_tests;
 
 /// Starts an app on `backend` and hands it to `test`; the PostgreSQL run passes with a note
 /// when `TEST_DATABASE_URL` is unset.
@@ -69,44 +47,32 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    match TestApp::spawn(backend, env).await {
-        Some(app) => test(app).await,
-        None => eprintln!("skipped: TEST_DATABASE_URL is not set"),
+    if let Some(app) = TestApp::spawn(backend, env).await {
+        test(app).await;
     }
 }
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub mail_dir: PathBuf,
+    /// The mail the stack writes (`MAIL_DIR`).
+    pub mail: MailDir,
     /// Where the local avatar store writes (`AVATAR_DIR`).
     pub avatar_dir: PathBuf,
-    /// The test's own database, for checks no HTTP route can make.
-    pub database_url: String,
     stack: Option<Stack>,
-    database: Option<PgDatabase>,
+    database: Option<ScratchDb>,
     _dir: tempfile::TempDir,
 }
 
 impl TestApp {
     /// `None` for PostgreSQL when `TEST_DATABASE_URL` is unset.
     pub async fn spawn(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+        let database = ScratchDb::create(backend, "astro").await?;
         let dir = tempfile::tempdir().expect("creating a temporary directory");
-        let (database_url, database) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite:///{}", dir.path().join("astro.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
-                let database = PgDatabase::create(&admin_url).await;
-                (database.url.clone(), Some(database))
-            }
-        };
         let mail_dir = dir.path().join("mail");
         let avatar_dir = dir.path().join("avatars");
         let env: HashMap<String, String> = [
-            ("DATABASE_URL", database_url.as_str()),
+            ("DATABASE_URL", database.url()),
             ("HOST", "127.0.0.1"),
             ("PORT", "0"),
             ("MAIL_DIR", &mail_dir.display().to_string()),
@@ -130,21 +96,24 @@ impl TestApp {
         let stack = Stack::start(settings, CancellationToken::new())
             .await
             .expect("starting the stack");
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("building the HTTP client");
         Some(TestApp {
             address: format!("http://{}", stack.http_addr()),
-            client,
-            mail_dir,
+            client: testkit::http_client(),
+            mail: MailDir::new(mail_dir),
             avatar_dir,
-            database_url,
             stack: Some(stack),
-            database,
+            database: Some(database),
             _dir: dir,
         })
+    }
+
+    /// A pool on the test's own database, for checks no HTTP route can make.
+    pub async fn db(&self) -> Db {
+        self.database
+            .as_ref()
+            .expect("the test's database")
+            .connect()
+            .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -154,6 +123,11 @@ impl TestApp {
     /// The settings the stack runs with, the services' actual addresses included.
     pub fn settings(&self) -> &Settings {
         self.stack.as_ref().expect("a running stack").settings()
+    }
+
+    /// The running stack.
+    pub fn stack(&self) -> &Stack {
+        self.stack.as_ref().expect("a running stack")
     }
 
     /// The running stack, to stop and restart one of its services.
@@ -233,7 +207,7 @@ impl TestApp {
     pub async fn verified_user(&self) -> (TestUser, Tokens) {
         let user = TestUser::random();
         json_body(self.register(&user).await, 200).await;
-        let token = self.wait_for_token(&user.email, VERIFY_LINK, 1).await;
+        let token = self.mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
         assert_message(self.verify_email(&token).await, "Email verified successfully").await;
         let tokens = self.login_ok(&user).await;
         (user, tokens)
@@ -252,31 +226,20 @@ async fn send(request: RequestBuilder) -> Response {
 }
 
 impl Drop for TestApp {
-    /// Stops the stack, then drops the PostgreSQL database, on a thread with a runtime of its
-    /// own (`Drop` cannot await; the test's runtime may already be unwinding a panic).
+    /// Stops the stack, then drops its database: however the test ends, nothing is left.
     fn drop(&mut self) {
         let stack = self.stack.take();
         let database = self.database.take();
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-            runtime.expect("a cleanup runtime").block_on(async move {
-                if let Some(stack) = stack {
-                    let stopped = tokio::time::timeout(Duration::from_secs(10), stack.stop()).await;
-                    if stopped.is_err() {
-                        eprintln!("the stack did not stop within 10 s");
-                    }
+        testkit::await_in_drop(async move {
+            if let Some(stack) = stack {
+                let stopped = tokio::time::timeout(Duration::from_secs(10), stack.stop()).await;
+                if stopped.is_err() {
+                    eprintln!("the stack did not stop within 10 s");
                 }
-                if let Some(database) = database {
-                    database.drop().await;
-                }
-            });
-        });
-        let join = || cleanup.join().expect("cleaning up the test app");
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(join)
             }
-            _ => join(),
-        }
+            if let Some(database) = database {
+                database.remove().await;
+            }
+        });
     }
 }

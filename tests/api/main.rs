@@ -2,16 +2,15 @@
 //! stack on port 0 with a database of its own, and runs once on SQLite and once on PostgreSQL
 //! (skipped unless `TEST_DATABASE_URL` points at a server where databases may be created).
 mod admin_support;
+mod broken_service;
 mod checks;
-mod database;
 mod edge_support;
 mod helpers;
+mod janitor_support;
 mod jwt;
-mod mail;
 mod notification_support;
 mod redis_support;
 mod smtp;
-mod users;
 
 mod account;
 mod admin_access;
@@ -36,11 +35,12 @@ mod edge_limits;
 mod edge_redis;
 mod edge_tokens;
 mod internal_grpc;
+mod janitor;
 mod meta;
 mod notification_content;
 mod notification_dead;
 mod notification_outage;
 mod notification_replicas;
 mod profile;
-mod token_pair;
+mod service_failure;
 mod tokens;

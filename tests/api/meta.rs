@@ -44,8 +44,37 @@ fn template(path: &str) -> String {
     out
 }
 
-/// Asserts a 200 HTML page.
+/// Asserts a 200 HTML page whose stylesheets and scripts load from where it is.
 async fn assert_html(app: &TestApp, path: &str) {
+    let page = html_page(app, path).await;
+    for link in page_links(&page) {
+        // A relative link resolves against the page's directory, which for `/docs` is `/`.
+        let url = match link.strip_prefix("./").unwrap_or(&link) {
+            absolute if absolute.starts_with('/') => absolute.to_owned(),
+            relative => format!("{}{relative}", &path[..=path.rfind('/').unwrap()]),
+        };
+        let status = app.get(&url, None).await.status();
+        assert_eq!(status, 200, "{path} links {link:?}, which resolves to {url}");
+    }
+}
+
+/// The `href` and `src` values of `page` that are not on other sites.
+fn page_links(page: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for (at, _) in page.match_indices(attr) {
+            let value = &page[at + attr.len()..];
+            let value = &value[..value.find('"').unwrap_or(value.len())];
+            if !value.contains("://") && !value.is_empty() {
+                links.push(value.to_owned());
+            }
+        }
+    }
+    links
+}
+
+/// The body of a 200 HTML page (no redirect), lower-cased.
+async fn html_page(app: &TestApp, path: &str) -> String {
     let response = app.get(path, None).await;
     let content_type = response
         .headers()
@@ -60,6 +89,7 @@ async fn assert_html(app: &TestApp, path: &str) {
         page.contains("<html") || page.contains("<!doctype html"),
         "{path}: {page}"
     );
+    page
 }
 
 both_backends!(health_reports_the_environment, |app| async move {
@@ -96,7 +126,9 @@ both_backends!(openapi_describes_every_route, |app| async move {
 });
 
 both_backends!(documentation_pages_are_html, |app| async move {
+    // The original serves Swagger UI at `/docs` itself; `/docs/` works too.
     assert_html(&app, "/docs").await;
+    assert_html(&app, "/docs/").await;
     assert_html(&app, "/redoc").await;
 });
 

@@ -2,14 +2,15 @@
 //! headers, both MIME parts, the one-time links, and a hostile display name kept inert in HTML.
 use crate::checks::{assert_message, json_body};
 use crate::helpers::{OTHER_PASSWORD, TestUser, Tokens};
-use crate::mail::{RESET_LINK, VERIFY_LINK};
-use crate::smtp::{FROM_EMAIL, Received, Recipients, smtp_test};
+use crate::smtp::{FROM_EMAIL, smtp_test};
 use serde_json::json;
+use testkit::mail::{RESET_LINK, VERIFY_LINK};
+use testkit::smtp::{Received, Recipients};
 
 const HOSTILE_NAME: &str = "Ada <script>alert(1)</script>";
 
 /// Checks what every email must carry, and returns its parsed form.
-fn assert_well_formed(received: &Received, to: &str, subject_says: &str) -> crate::mail::Email {
+fn assert_well_formed(received: &Received, to: &str, subject_says: &str) -> testkit::mail::Email {
     assert_eq!(received.from, FROM_EMAIL, "envelope sender");
     assert_eq!(received.to, [to], "envelope recipients");
     assert!(received.header("From").contains(FROM_EMAIL), "{}", received.raw());

@@ -4,10 +4,11 @@ use crate::admin_support::{ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_USERNAME, Admin, a
 use crate::checks::json_body;
 use crate::helpers::{TestApp, TestUser, Tokens};
 use crate::notification_support::UNSETTLED;
-use crate::smtp::{Recipients, smtp_test};
+use crate::smtp::smtp_test;
 use astro_auth::Service;
 use reqwest::Method;
 use serde_json::{Value, json};
+use testkit::smtp::Recipients;
 
 /// Dead after the one attempt a permanent refusal allows.
 const DEAD_AT_ONCE: &str = "SELECT COUNT(*) FROM email_queue WHERE status = 'dead' AND attempts = 1";

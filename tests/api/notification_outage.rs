@@ -2,10 +2,12 @@
 //! notification service itself, is down), and once it can, each email arrives exactly once.
 use crate::notification_support::{
     IN_OUTBOX, QUEUED, RELAY_RETRYING, RETRYING, UNSETTLED, assert_one_verification_each, assert_refused,
+    assert_unavailable,
 };
-use crate::smtp::{Recipients, smtp_test};
+use crate::smtp::smtp_test;
 use astro_auth::Service;
 use std::net::{Ipv4Addr, SocketAddr};
+use testkit::smtp::Recipients;
 
 const USERS: usize = 20;
 
@@ -35,7 +37,7 @@ smtp_test!(
             .stop_service(Service::Notification)
             .await
             .expect("stopping notification");
-        assert_refused(stack.service_addr(Service::Notification)).await;
+        assert_unavailable(stack.channel(Service::Notification)).await;
 
         let users = app.register_many(USERS).await;
         // auth's outbox holds every email, and its relay has failed to hand each over.

@@ -1,21 +1,26 @@
 //! Several notification replicas on one database never send an email twice: the stack's own
 //! and two more share the queue, all retrying the same emails when the SMTP server comes up.
 use crate::notification_support::{RETRYING, UNSETTLED, assert_one_verification_each};
-use crate::smtp::{Recipients, smtp_test};
+use crate::smtp::smtp_test;
+use astro_common::grpc::{Peer, Plane};
 use notification_service::NotificationApp;
-use tokio::{net::TcpListener, task::JoinHandle};
+use testkit::smtp::Recipients;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 const USERS: usize = 30;
 const EXTRA_REPLICAS: usize = 2;
 
 /// Another notification service on the stack's settings (so on its database), served on a
-/// loopback port of its own until `stop` is cancelled.
+/// plane of its own until `stop` is cancelled.
 async fn replica(settings: &astro_common::Settings, stop: CancellationToken) -> JoinHandle<()> {
     let app = NotificationApp::build(settings)
         .await
         .expect("building a replica");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let listener = Plane::in_process()
+        .listen(Peer::Notification, settings)
+        .await
+        .expect("an in-process listener");
     tokio::spawn(async move { app.serve(listener, stop).await.expect("serving a replica") })
 }
 

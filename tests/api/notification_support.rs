@@ -3,10 +3,10 @@
 //! the check that each of them got its verification email exactly once.
 use crate::checks::json_body;
 use crate::helpers::{TestApp, TestUser};
-use crate::mail::VERIFY_LINK;
-use crate::smtp::Received;
 use astro_common::db::Db;
 use std::{collections::BTreeMap, net::SocketAddr, time::Duration};
+use testkit::mail::VERIFY_LINK;
+use testkit::smtp::Received;
 
 /// How long the queue may take to settle after the SMTP server is back.
 const SETTLE_DEADLINE: Duration = Duration::from_secs(30);
@@ -26,9 +26,7 @@ pub const QUEUED: &str = "SELECT COUNT(*) FROM email_queue";
 impl TestApp {
     /// The one number `sql` counts in the test's database.
     pub async fn count(&self, sql: &'static str) -> i64 {
-        let db = Db::connect(&self.database_url)
-            .await
-            .expect("connecting to the test database");
+        let db = self.db().await;
         let counted = match &db {
             Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
             Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
@@ -83,4 +81,15 @@ pub async fn assert_refused(addr: SocketAddr) {
         .as_ref()
         .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
     assert!(refused, "connecting to {addr}: {connected:?}");
+}
+
+/// The service behind `channel` answers nothing: a call fails as `UNAVAILABLE`.
+pub async fn assert_unavailable(channel: astro_common::grpc::GrpcChannel) {
+    let checked = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await;
+    let refused = checked
+        .as_ref()
+        .is_err_and(|status| status.code() == tonic::Code::Unavailable);
+    assert!(refused, "a health check of a stopped service: {checked:?}");
 }

@@ -131,6 +131,7 @@ both_backends!(
         assert_eq!(app.login(&user.email, &user.password).await.status(), 401);
         json_body(app.login(&user.email, OTHER_PASSWORD).await, 200).await;
         let notices = app
+            .mail
             .wait_for_emails(&user.email, 1, |e| e.subject.contains("password was changed"))
             .await;
         assert_eq!(notices.len(), 1);

@@ -15,23 +15,8 @@ use tokio_util::sync::CancellationToken;
 /// `redis_backends!(name, env = [..], |app| ..)`: like `both_backends!`, with the stack's
 /// `REDIS_URL` set to `TEST_REDIS_URL` under a fresh key prefix; passes with a note when unset.
 macro_rules! redis_backends {
-    ($name:ident, $(env = [$($setting:expr),* $(,)?],)? |$app:ident| $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let env: &[(&str, &str)] = &[$($($setting),*)?];
-                $crate::redis_support::run($crate::helpers::Backend::Sqlite, env, |$app| $body).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let env: &[(&str, &str)] = &[$($($setting),*)?];
-                $crate::redis_support::run($crate::helpers::Backend::Postgres, env, |$app| $body).await;
-            }
-        }
+    ($name:ident, $($test:tt)*) => {
+        $crate::helpers::app_tests!($crate::redis_support::run, $name, $($test)*);
     };
 }
 pub(crate) use redis_backends;
@@ -179,7 +164,7 @@ impl SecondGateway {
     ) -> SecondGateway {
         let settings = app.settings();
         let revocations = astro_common::revocation::from_settings(settings).expect("the revocation store");
-        let gateway = GatewayApp::build(settings, revocations)
+        let gateway = GatewayApp::build(settings, app.stack().plane(), revocations)
             .await
             .expect("building the second gateway");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding");

@@ -1,43 +1,16 @@
 //! The few gateway calls the scenario makes, answered as (status, JSON body).
-use serde_json::{Value, json};
-use std::time::Duration;
-
-pub const PASSWORD: &str = "TestPassword123!";
+use serde_json::Value;
+use testkit::TestUser;
 
 pub struct Api {
     pub client: reqwest::Client,
     base_url: String,
 }
 
-/// A user unique to this run.
-pub struct User {
-    pub email: String,
-    pub username: String,
-}
-
-impl User {
-    pub fn random() -> User {
-        let id = &uuid::Uuid::new_v4().simple().to_string()[..12];
-        User {
-            email: format!("mp_{id}@example.com"),
-            username: format!("mp_{id}"),
-        }
-    }
-
-    pub fn credentials(&self) -> Value {
-        json!({"email": self.email, "password": PASSWORD})
-    }
-}
-
 impl Api {
     pub fn new(base_url: &str) -> Api {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .expect("building the HTTP client");
         Api {
-            client,
+            client: testkit::http_client(),
             base_url: base_url.to_owned(),
         }
     }
@@ -70,7 +43,7 @@ impl Api {
         response.text().await.expect("reading the body")
     }
 
-    pub async fn login(&self, user: &User) -> (u16, Value) {
+    pub async fn login(&self, user: &TestUser) -> (u16, Value) {
         self.post("/api/auth/login", &user.credentials(), None, &[]).await
     }
 }

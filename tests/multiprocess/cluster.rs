@@ -1,7 +1,9 @@
-//! The five binaries as separate processes on loopback ports, each exporting its spans to the
-//! test's OTLP receiver and logging to a file of its own. Every child is killed and reaped
+//! The five binaries as separate processes on loopback ports, speaking mutual TLS to one
+//! another with certificates from `astro-auth certs`, each exporting its spans to the test's
+//! OTLP receiver and logging to a file of its own. Every child is killed and reaped
 //! when the cluster is dropped, so a failing test leaves no process behind.
 use crate::binaries;
+use astro_common::grpc::Peer;
 use std::{
     collections::BTreeMap,
     fs::OpenOptions,
@@ -11,14 +13,21 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The gRPC services, by binary name, and the `*_SERVICE_URL` their address goes in.
-const SERVICES: [(&str, &str); 4] = [
-    ("auth-service", "AUTH_SERVICE_URL"),
-    ("user-service", "USER_SERVICE_URL"),
-    ("admin-service", "ADMIN_SERVICE_URL"),
-    ("notification-service", "NOTIFICATION_SERVICE_URL"),
+/// The gRPC services, by binary name, with the `*_SERVICE_URL` their address goes in and the
+/// name in their certificate.
+const SERVICES: [(&str, &str, Peer); 4] = [
+    ("auth-service", "AUTH_SERVICE_URL", Peer::Auth),
+    ("user-service", "USER_SERVICE_URL", Peer::User),
+    ("admin-service", "ADMIN_SERVICE_URL", Peer::Admin),
+    (
+        "notification-service",
+        "NOTIFICATION_SERVICE_URL",
+        Peer::Notification,
+    ),
 ];
 pub const GATEWAY: &str = "gateway";
+/// A certificate from the plane's CA for a name on no allow-list but health's.
+pub const CONSUMER: &str = "consumer";
 
 /// What every process is configured with, besides its own addresses.
 pub struct Config {
@@ -30,6 +39,8 @@ pub struct Config {
     /// The processes' working directory; their logs go to `logs/` under it.
     pub work_dir: PathBuf,
     pub frontend_url: String,
+    /// Set on the auth service only: `INITIAL_ADMIN_*`, which it alone acts on.
+    pub auth_env: Vec<(String, String)>,
 }
 
 pub struct Cluster {
@@ -38,6 +49,10 @@ pub struct Cluster {
     pub gateway_url: String,
     /// Each service's `GET /metrics` URL.
     pub metrics_urls: BTreeMap<&'static str, String>,
+    /// Each service's gRPC address (`127.0.0.1:port`), by certificate name.
+    pub grpc_addrs: BTreeMap<&'static str, String>,
+    /// The plane's CA (`ca.pem`) and each name's `<name>.pem` and `<name>-key.pem`.
+    pub certs_dir: PathBuf,
 }
 
 struct Process {
@@ -51,31 +66,47 @@ struct Process {
 impl Cluster {
     /// Starts the four services and the gateway (not yet ready: see [`Cluster::wait_ready`]).
     pub fn start(config: &Config) -> Cluster {
+        let certs_dir = config.work_dir.join("certs");
+        let names = ["gateway", "auth", "user", "admin", "notification", CONSUMER].map(String::from);
+        astro_auth::certs::write(&certs_dir, &names).expect("writing the plane's certificates");
+        let tls_env = |name: &str| {
+            let file = |f: String| certs_dir.join(f).display().to_string();
+            vec![
+                ("GRPC_TLS_CERT".to_owned(), file(format!("{name}.pem"))),
+                ("GRPC_TLS_KEY".to_owned(), file(format!("{name}-key.pem"))),
+                (
+                    "GRPC_TLS_CA".to_owned(),
+                    file(astro_auth::certs::CA_CERT.to_owned()),
+                ),
+            ]
+        };
         let mut common = common_env(config);
         let mut own: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
         let mut metrics_urls = BTreeMap::new();
-        let mut ports = free_ports(2 * SERVICES.len() + 1).into_iter();
+        let mut grpc_addrs = BTreeMap::new();
+        let mut ports = free_ports(SERVICES.len() + 1).into_iter();
         let mut port = || ports.next().expect("enough ports");
-        for (name, url_variable) in SERVICES {
-            let (grpc, metrics) = (port(), port());
-            common.push((url_variable.into(), format!("http://127.0.0.1:{grpc}")));
-            metrics_urls.insert(name, format!("http://127.0.0.1:{metrics}/metrics"));
-            own.push((
-                name,
-                vec![
-                    ("GRPC_ADDR".into(), format!("127.0.0.1:{grpc}")),
-                    ("METRICS_ADDR".into(), format!("127.0.0.1:{metrics}")),
-                ],
-            ));
+        for (name, url_variable, peer) in SERVICES {
+            let (grpc, cert_name) = (port(), peer.name());
+            common.push((url_variable.into(), format!("https://127.0.0.1:{grpc}")));
+            // No METRICS_ADDR: the defaults must let five processes share a host.
+            let metrics = peer.default_metrics_addr();
+            metrics_urls.insert(name, format!("http://{metrics}/metrics"));
+            grpc_addrs.insert(cert_name, format!("127.0.0.1:{grpc}"));
+            let mut env = vec![("GRPC_ADDR".into(), format!("127.0.0.1:{grpc}"))];
+            env.extend(tls_env(cert_name));
+            if name == "auth-service" {
+                env.extend(config.auth_env.iter().cloned());
+            }
+            own.push((name, env));
         }
         let http = port();
-        own.push((
-            GATEWAY,
-            vec![
-                ("HOST".into(), "127.0.0.1".into()),
-                ("PORT".into(), http.to_string()),
-            ],
-        ));
+        let mut env = vec![
+            ("HOST".into(), "127.0.0.1".into()),
+            ("PORT".into(), http.to_string()),
+        ];
+        env.extend(tls_env("gateway"));
+        own.push((GATEWAY, env));
         let logs = config.work_dir.join("logs");
         std::fs::create_dir_all(&logs).expect("creating the log directory");
         let processes = own
@@ -97,6 +128,8 @@ impl Cluster {
             processes,
             gateway_url: format!("http://127.0.0.1:{http}"),
             metrics_urls,
+            grpc_addrs,
+            certs_dir,
         };
         for name in cluster.processes.keys().copied().collect::<Vec<_>>() {
             cluster.spawn(name);
@@ -181,6 +214,15 @@ impl Cluster {
                 panic!("{name} exited ({status}); its log:\n{}", tail(&process.log));
             }
         }
+    }
+
+    /// What `name` has logged so far.
+    pub fn log(&self, name: &str) -> String {
+        let process = self
+            .processes
+            .get(name)
+            .unwrap_or_else(|| panic!("no process {name}"));
+        std::fs::read_to_string(&process.log).expect("reading the process log")
     }
 
     /// The names of the processes still running.

@@ -5,23 +5,23 @@
 mod api;
 mod binaries;
 mod cluster;
-#[allow(dead_code)]
-#[path = "../api/database.rs"]
-mod database;
-mod mail;
+mod one_process;
 mod otlp;
-#[path = "../api/token_pair.rs"]
-mod token_pair;
+mod plane;
 
-use api::{Api, PASSWORD, User};
+use api::Api;
 use cluster::{Cluster, Config, GATEWAY};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use token_pair::Tokens;
+use testkit::{
+    FRONTEND_URL, ScratchDb, TestUser, Tokens,
+    mail::{MailDir, VERIFY_LINK},
+};
 
-const FRONTEND_URL: &str = "http://frontend.test";
 const UNAVAILABLE: &str = "Service temporarily unavailable";
 const USER_SERVICE: &str = "user-service";
+const ADMIN_EMAIL: &str = "root@example.com";
+const ADMIN_PASSWORD: &str = "Orbit-Lantern-5821!";
 
 #[test]
 fn five_processes_serve_trace_and_recover() {
@@ -34,7 +34,7 @@ fn five_processes_serve_trace_and_recover() {
     };
     binaries::build_once();
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
-    let database = Database::create(&runtime, &admin_url);
+    let database = runtime.block_on(ScratchDb::postgres(&admin_url, "mp"));
     let started = Instant::now();
     runtime.block_on(scenario(database.url(), &redis_url));
     eprintln!("scenario passed in {:.1?}", started.elapsed());
@@ -53,27 +53,46 @@ async fn scenario(database_url: &str, redis_url: &str) {
         mail_dir: mail_dir.clone(),
         work_dir: work_dir.path().to_owned(),
         frontend_url: FRONTEND_URL.to_owned(),
+        auth_env: vec![
+            ("INITIAL_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+            ("INITIAL_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ],
     });
     let api = Api::new(&cluster.gateway_url);
     let phase = Instant::now();
     cluster.wait_ready(&api.client, Duration::from_secs(30)).await;
     eprintln!("five processes ready in {:.1?}", phase.elapsed());
 
-    let user = User::random();
-    auth_flow(&api, &user, &mail_dir).await;
+    initial_admin(&api).await;
+    let user = TestUser::random();
+    auth_flow(&api, &user, &MailDir::new(mail_dir)).await;
     traced_login(&api, &user, &spans).await;
+    plane::locked(&cluster).await;
     user_service_restart(&api, &user, &mut cluster).await;
     metrics(&api, &cluster).await;
     graceful_stop(&mut cluster).await;
 }
 
+/// The auth service created the admin of `INITIAL_ADMIN_*` (it starts before the user service:
+/// processes start in name order) before reporting ready; it logs in and administers.
+async fn initial_admin(api: &Api) {
+    let credentials = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+    let (status, body) = api.post("/api/auth/login", &credentials, None, &[]).await;
+    assert_eq!(status, 200, "admin login: {body}");
+    let tokens = Tokens::from_body(&body);
+    let (status, body) = api.get("/api/admin/stats", Some(&tokens.access)).await;
+    assert_eq!(status, 200, "admin stats: {body}");
+    assert_eq!(body["admin_users"], json!(1), "{body}");
+    eprintln!("initial admin from INITIAL_ADMIN_* on auth-service: login and stats 200");
+}
+
 /// Register, verify through the mailed link, log in, read the profile, refresh, log out.
-async fn auth_flow(api: &Api, user: &User, mail_dir: &std::path::Path) {
-    let registration = json!({"email": user.email, "username": user.username, "password": PASSWORD});
-    let (status, body) = api.post("/api/auth/register", &registration, None, &[]).await;
+async fn auth_flow(api: &Api, user: &TestUser, mail: &MailDir) {
+    let (status, body) = api
+        .post("/api/auth/register", &user.registration(), None, &[])
+        .await;
     assert_eq!(status, 200, "register: {body}");
-    let link = format!("{FRONTEND_URL}/auth/verify-email?token=");
-    let token = mail::wait_for_token(mail_dir, &user.email, &link, Duration::from_secs(15)).await;
+    let token = mail.wait_for_token(&user.email, VERIFY_LINK, 1).await;
     let (status, body) = api
         .post("/api/auth/verify-email", &json!({"token": token}), None, &[])
         .await;
@@ -109,7 +128,7 @@ async fn auth_flow(api: &Api, user: &User, mail_dir: &std::path::Path) {
 /// A login sent with our own `traceparent`: its spans must reach the receiver from at least
 /// three processes (gateway → auth → user), all under our trace id, the gateway's request span
 /// a child of our span.
-async fn traced_login(api: &Api, user: &User, spans: &otlp::Receiver) {
+async fn traced_login(api: &Api, user: &TestUser, spans: &otlp::Receiver) {
     let trace_id = uuid::Uuid::new_v4().simple().to_string();
     let parent_id = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
     let traceparent = format!("00-{trace_id}-{parent_id}-01");
@@ -122,27 +141,29 @@ async fn traced_login(api: &Api, user: &User, spans: &otlp::Receiver) {
         )
         .await;
     assert_eq!(status, 200, "traced login: {body}");
-    let trace = spans.wait_for_trace(&trace_id, 3, Duration::from_secs(20)).await;
+    // Processes export in batches, a child before its parent, so wait for the whole tree:
+    // spans from three processes, every parent received, a database span of its own.
+    let one_tree = |trace: &[otlp::ReceivedSpan]| {
+        trace.iter().all(|span| {
+            span.parent_span_id == parent_id || trace.iter().any(|p| p.span_id == span.parent_span_id)
+        })
+    };
+    let has_db_span = |trace: &[otlp::ReceivedSpan]| {
+        trace
+            .iter()
+            .any(|s| s.name == "db.query" && s.service == "user-service")
+    };
+    let trace = spans
+        .wait_for_trace(&trace_id, Duration::from_secs(20), |trace| {
+            otlp::services(trace).len() >= 3 && one_tree(trace) && has_db_span(trace)
+        })
+        .await;
     let gateway_root = trace
         .iter()
         .find(|s| s.service == GATEWAY && s.parent_span_id == parent_id);
     assert!(
         gateway_root.is_some(),
         "no gateway span is a child of ours: {trace:#?}"
-    );
-    // One tree: every span's parent is ours or another span of the trace.
-    for span in &trace {
-        let known =
-            span.parent_span_id == parent_id || trace.iter().any(|p| p.span_id == span.parent_span_id);
-        assert!(known, "span {span:?} hangs off no span of the trace");
-    }
-    // Database calls are spans of their own, inside the service's call (a child ends, and is
-    // exported, before its parent).
-    assert!(
-        trace
-            .iter()
-            .any(|s| s.name == "db.query" && s.service == "user-service"),
-        "no database span in the trace: {trace:#?}"
     );
     eprintln!(
         "trace {trace_id} (our span {parent_id}): {} spans from {:?}",
@@ -159,7 +180,7 @@ async fn traced_login(api: &Api, user: &User, spans: &otlp::Receiver) {
 
 /// SIGKILL the user service: calls needing it fail fast with 503; started again on the same
 /// port, it serves again without restarting the gateway or auth.
-async fn user_service_restart(api: &Api, user: &User, cluster: &mut Cluster) {
+async fn user_service_restart(api: &Api, user: &TestUser, cluster: &mut Cluster) {
     let (status, body) = api.login(user).await;
     assert_eq!(status, 200, "login: {body}");
     let tokens = Tokens::from_body(&body);
@@ -186,6 +207,7 @@ async fn user_service_restart(api: &Api, user: &User, cluster: &mut Cluster) {
         "{USER_SERVICE} killed: profile and login answered 503 in {:.1?}",
         down.elapsed()
     );
+    outage_logs(api, &tokens.access, cluster).await;
 
     cluster.spawn(USER_SERVICE);
     let restarted = Instant::now();
@@ -207,9 +229,34 @@ async fn user_service_restart(api: &Api, user: &User, cluster: &mut Cluster) {
     );
 }
 
+/// Hundreds of requests failing for a dead service add a few lines to the gateway's log (its
+/// warnings are rate-limited per dependency), not one or two per request.
+async fn outage_logs(api: &Api, access: &str, cluster: &Cluster) {
+    const REQUESTS: usize = 300;
+    let before = cluster.log(GATEWAY).lines().count();
+    for _ in 0..REQUESTS {
+        let (status, body) = api.get("/api/user/profile", Some(access)).await;
+        assert_eq!(status, 503, "{body}");
+    }
+    let log = cluster.log(GATEWAY);
+    let added: Vec<&str> = log.lines().skip(before).collect();
+    // At most one line per 5 s: the burst may straddle a window's end.
+    assert!(
+        added.len() <= 2,
+        "{REQUESTS} failed requests logged:\n{}",
+        added.join("\n")
+    );
+    eprintln!(
+        "{REQUESTS} requests during the outage: {} gateway log lines",
+        added.len()
+    );
+}
+
 /// Every service's metrics port and the gateway's `/metrics` speak Prometheus text.
 async fn metrics(api: &Api, cluster: &Cluster) {
     for (name, url) in &cluster.metrics_urls {
+        let log = cluster.log(name);
+        assert!(!log.contains("metrics cannot be served"), "{name}:\n{log}");
         let text = api.text(url).await;
         assert!(
             text.contains("grpc_server_requests_total{"),
@@ -218,6 +265,11 @@ async fn metrics(api: &Api, cluster: &Cluster) {
     }
     let text = api.text(&format!("{}/metrics", cluster.gateway_url)).await;
     assert!(text.contains("http_requests_total{"), "gateway metrics:\n{text}");
+    // The outage of `user_service_restart`, counted by service.
+    assert!(
+        text.contains(r#"dependency_failures_total{dependency="user"}"#),
+        "gateway metrics:\n{text}"
+    );
     eprintln!("metrics: grpc_server_requests_total on 4 services, http_requests_total on the gateway");
 }
 
@@ -228,33 +280,5 @@ async fn graceful_stop(cluster: &mut Cluster) {
         let status = cluster.terminate(name, Duration::from_secs(10)).await;
         assert!(status.success(), "{name} exited with {status} after SIGTERM");
         eprintln!("{name}: SIGTERM → exit 0 in {:.1?}", stopping.elapsed());
-    }
-}
-
-/// The run's PostgreSQL database, dropped `WITH (FORCE)` however the test ends.
-struct Database {
-    runtime: tokio::runtime::Handle,
-    database: Option<database::PgDatabase>,
-}
-
-impl Database {
-    fn create(runtime: &tokio::runtime::Runtime, admin_url: &str) -> Database {
-        let database = runtime.block_on(database::PgDatabase::create_prefixed(admin_url, "mp"));
-        Database {
-            runtime: runtime.handle().clone(),
-            database: Some(database),
-        }
-    }
-
-    fn url(&self) -> &str {
-        &self.database.as_ref().expect("the database").url
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some(database) = self.database.take() {
-            self.runtime.block_on(database.drop());
-        }
     }
 }

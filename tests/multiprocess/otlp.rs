@@ -18,8 +18,9 @@ use std::{
     collections::BTreeSet,
     net::SocketAddr,
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
+use tokio::sync::watch;
 
 /// One received span, reduced to what the test checks.
 #[derive(Clone, Debug)]
@@ -31,17 +32,22 @@ pub struct ReceivedSpan {
     pub parent_span_id: String,
 }
 
-/// The spans received so far; clones share them.
-#[derive(Clone, Default)]
+/// The spans received so far; clones share them. `arrivals` counts export requests, so a
+/// waiter wakes on each one instead of polling.
+#[derive(Clone)]
 pub struct Receiver {
     spans: Arc<Mutex<Vec<ReceivedSpan>>>,
+    arrivals: Arc<watch::Sender<u64>>,
 }
 
 impl Receiver {
     /// Serves on a free loopback port (for as long as the test's runtime lives); returns the
     /// receiver and its base URL, the `OTEL_EXPORTER_OTLP_ENDPOINT` of the processes.
     pub async fn start() -> (Receiver, String) {
-        let receiver = Receiver::default();
+        let receiver = Receiver {
+            spans: Arc::default(),
+            arrivals: Arc::new(watch::channel(0).0),
+        };
         let app = Router::new()
             .route("/v1/traces", post(export))
             .with_state(receiver.clone());
@@ -59,27 +65,34 @@ impl Receiver {
         spans.iter().filter(|s| s.trace_id == trace_id).cloned().collect()
     }
 
-    /// Waits until spans of `trace_id` have come from at least `processes` distinct
-    /// `service.name`s, and returns that trace's spans.
+    /// Waits until the spans of `trace_id` received so far satisfy `complete`, and returns
+    /// them. Processes export in batches, a child often before its parent, so a test names
+    /// the whole shape it expects rather than the first sign of it.
     pub async fn wait_for_trace(
         &self,
         trace_id: &str,
-        processes: usize,
         deadline: Duration,
+        complete: impl Fn(&[ReceivedSpan]) -> bool,
     ) -> Vec<ReceivedSpan> {
-        let give_up = Instant::now() + deadline;
-        loop {
-            let spans = self.trace(trace_id);
-            if services(&spans).len() >= processes {
-                return spans;
+        let mut arrivals = self.arrivals.subscribe();
+        let waited = tokio::time::timeout(deadline, async {
+            loop {
+                arrivals.borrow_and_update();
+                let spans = self.trace(trace_id);
+                if complete(&spans) {
+                    return spans;
+                }
+                arrivals.changed().await.expect("the receiver lives");
             }
-            assert!(
-                Instant::now() < give_up,
-                "within {deadline:?}, trace {trace_id} reached only {:?}; its spans: {spans:#?}",
+        })
+        .await;
+        waited.unwrap_or_else(|_| {
+            let spans = self.trace(trace_id);
+            panic!(
+                "within {deadline:?}, trace {trace_id} did not complete; it reached {:?}: {spans:#?}",
                 services(&spans)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            )
+        })
     }
 }
 
@@ -107,6 +120,7 @@ async fn export(State(receiver): State<Receiver>, body: Bytes) -> impl IntoRespo
             })
     });
     receiver.spans.lock().expect("the span list").extend(received);
+    receiver.arrivals.send_modify(|n| *n += 1);
     let ok = ExportTraceServiceResponse::default().encode_to_vec();
     ([(header::CONTENT_TYPE, "application/x-protobuf")], ok).into_response()
 }

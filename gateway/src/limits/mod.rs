@@ -2,11 +2,13 @@
 //! routes; per target email on forgot-password; and failed logins per account, which a botnet
 //! cannot spread across addresses but which never lock the owner out of an address they
 //! logged in from before.
+pub mod quota;
 mod store;
 
 use crate::error::ApiError;
 use astro_common::config::RateLimitSettings;
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::Method;
+use quota::Quota;
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use store::{Count, StoreUnavailable};
 pub use store::{LimitStore, MemoryStore, RedisStore};
@@ -31,32 +33,16 @@ pub struct Limits {
     settings: RateLimitSettings,
 }
 
-/// The tightest limit that applied to a request, reported in `RateLimit-*` headers.
-#[derive(Clone, Copy, Debug)]
-pub struct Quota {
-    pub limit: u32,
-    pub remaining: u32,
-    pub reset_secs: u64,
-}
-
-impl Quota {
-    fn of(limit: u32, count: Count) -> Self {
-        Quota {
-            limit,
-            remaining: limit.saturating_sub(count.hits as u32),
-            reset_secs: count.reset_secs,
-        }
-    }
-
-    pub fn write_headers(&self, headers: &mut HeaderMap) {
-        headers.insert("ratelimit-limit", HeaderValue::from(self.limit));
-        headers.insert("ratelimit-remaining", HeaderValue::from(self.remaining));
-        headers.insert("ratelimit-reset", HeaderValue::from(self.reset_secs));
+fn quota(limit: u32, count: Count) -> Quota {
+    Quota {
+        limit,
+        remaining: limit.saturating_sub(count.hits as u32),
+        reset_secs: count.reset_secs,
     }
 }
 
 fn unavailable(err: StoreUnavailable) -> ApiError {
-    tracing::warn!(error = %err, "rate-limit store unavailable; refusing");
+    astro_common::dependency::record("redis", &err);
     ApiError::Unavailable
 }
 
@@ -122,7 +108,7 @@ impl Limits {
         {
             return Ok(());
         }
-        Err(ApiError::RateLimited(Quota::of(
+        Err(ApiError::RateLimited(quota(
             self.settings.login_failures_per_account_15min,
             failures,
         )))
@@ -149,7 +135,7 @@ impl Limits {
 
     async fn count(&self, key: String, limit: u32, window: Duration) -> Result<Quota, ApiError> {
         let count = self.store.hit(&key, window).await.map_err(unavailable)?;
-        let quota = Quota::of(limit, count);
+        let quota = quota(limit, count);
         if count.hits > u64::from(limit) {
             return Err(ApiError::RateLimited(quota));
         }

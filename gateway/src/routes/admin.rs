@@ -17,22 +17,25 @@ use crate::{
     models::{ErrorResponse, MessageResponse, UserResponse, ValidationErrorResponse},
     state::AppState,
 };
+use astro_common::{domain::Role, reason::Reason};
 use astro_proto::{admin::v1 as admin_pb, user::v1 as user_pb};
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequestParts, Path, Query, State},
-    http::{StatusCode, request::Parts},
-    routing::{get, put},
+    http::request::Parts,
 };
+use models::wire_role;
 use params::path_id;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list_users))
-        .route("/users/{id}", get(get_user).put(update_user).delete(delete_user))
-        .route("/users/{id}/role", put(change_role))
-        .route("/stats", get(stats))
-        .route("/audit-log", get(audit_log))
+/// The routes under `/api/admin`, with their OpenAPI operations.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users))
+        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(change_role))
+        .routes(routes!(stats))
+        .routes(routes!(audit_log))
 }
 
 /// A verified, active caller whose role is admin.
@@ -43,11 +46,8 @@ impl FromRequestParts<AppState> for AdminUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let me = VerifiedUser::from_request_parts(parts, state).await?;
-        if me.user.role != "admin" {
-            return Err(ApiError::Detail(
-                StatusCode::FORBIDDEN,
-                "Not enough permissions".into(),
-            ));
+        if Role::from_wire(me.user.role) != Some(Role::Admin) {
+            return Err(ApiError::Refused(Reason::NotAdmin));
         }
         Ok(AdminUser(me))
     }
@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for AdminUser {
 
 type QueryPairs = Query<Vec<(String, String)>>;
 
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
+#[utoipa::path(get, path = "/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
     responses((status = 200, body = UserListResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ pub async fn list_users(
     )))
 }
 
-#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = UserResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn get_user(
     State(state): State<AppState>,
@@ -97,7 +97,7 @@ pub async fn get_user(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AdminUpdateUserRequest,
+#[utoipa::path(put, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AdminUpdateUserRequest,
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn update_user(
     State(state): State<AppState>,
@@ -113,7 +113,7 @@ pub async fn update_user(
         username: form.username,
         first_name: form.first_name,
         last_name: form.last_name,
-        role: form.role,
+        role: form.role.as_deref().map(wire_role),
         is_verified: form.is_verified,
         is_active: form.is_active,
     };
@@ -126,7 +126,7 @@ pub async fn update_user(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(delete, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn delete_user(
     State(state): State<AppState>,
@@ -144,7 +144,7 @@ pub async fn delete_user(
     Ok(MessageResponse::new("User deleted successfully"))
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RoleUpdateRequest,
+#[utoipa::path(put, path = "/users/{id}/role", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RoleUpdateRequest,
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn change_role(
     State(state): State<AppState>,
@@ -153,7 +153,7 @@ pub async fn change_role(
     body: JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
     let id = path_id("id", &id)?;
-    let role = RoleUpdateRequest::parse(&body)?.role;
+    let role = wire_role(&RoleUpdateRequest::parse(&body)?.role);
     let request = admin_pb::ChangeRoleRequest { id, role };
     let user = state
         .admin
@@ -164,7 +164,7 @@ pub async fn change_role(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(get, path = "/api/admin/stats", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/stats", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = StatsResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn stats(
     State(state): State<AppState>,
@@ -176,7 +176,7 @@ pub async fn stats(
     ))
 }
 
-#[utoipa::path(get, path = "/api/admin/audit-log", tag = "admin", security(("bearer" = [])), params(AuditLogQuery),
+#[utoipa::path(get, path = "/audit-log", tag = "admin", security(("bearer" = [])), params(AuditLogQuery),
     responses((status = 200, body = AuditLogResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn audit_log(
     State(state): State<AppState>,

@@ -1,4 +1,5 @@
 //! `/api/auth`: registration, login, tokens, email verification and password reset.
+use crate::wording;
 use crate::{
     client::ClientInfo,
     error::{ApiError, ApiResult},
@@ -9,24 +10,25 @@ use crate::{
 };
 use astro_proto::auth::v1 as pb;
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::HeaderMap,
     http::{HeaderValue, header},
     response::IntoResponse,
-    routing::post,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/refresh", post(refresh))
-        .route("/forgot-password", post(forgot_password))
-        .route("/reset-password", post(reset_password))
-        .route("/verify-email", post(verify_email))
-        .route("/resend-verification", post(resend_verification))
+/// The routes under `/api/auth`, with their OpenAPI operations.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(refresh))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
+        .routes(routes!(verify_email))
+        .routes(routes!(resend_verification))
 }
 
 /// Token responses must never be cached by browsers or proxies.
@@ -40,7 +42,7 @@ fn no_store(tokens: pb::TokenPair) -> impl IntoResponse {
     )
 }
 
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(post, path = "/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn register(
     State(state): State<AppState>,
@@ -59,13 +61,14 @@ pub async fn register(
         .auth
         .clone()
         .register(client_request(message, &client))
-        .await?;
+        .await
+        .map_err(|status| ApiError::from(status).reworded(wording::registration))?;
     Ok(MessageResponse::new(
         "User registered successfully. Please check your email for verification.",
     ))
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -78,10 +81,6 @@ pub async fn login(
     let message = pb::LoginRequest {
         email: form.email,
         password: form.password,
-        client: Some(pb::ClientInfo {
-            ip: client.ip.to_string(),
-            user_agent: client.user_agent.clone(),
-        }),
     };
     match state.auth.clone().login(client_request(message, &client)).await {
         Ok(tokens) => {
@@ -99,7 +98,7 @@ pub async fn login(
     }
 }
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
+#[utoipa::path(post, path = "/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
     // Any bearer token is accepted (an invalid one has nothing to revoke), so auth is optional.
     security((), ("bearer" = [])),
     responses((status = 200, body = MessageResponse), (status = 401, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
@@ -128,7 +127,7 @@ pub async fn logout(
     Ok(MessageResponse::new("Successfully logged out"))
 }
 
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -148,7 +147,7 @@ pub async fn refresh(
     Ok(no_store(tokens))
 }
 
-#[utoipa::path(post, path = "/api/auth/forgot-password", tag = "auth", request_body = EmailRequest,
+#[utoipa::path(post, path = "/forgot-password", tag = "auth", request_body = EmailRequest,
     responses((status = 200, body = MessageResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn forgot_password(
     State(state): State<AppState>,
@@ -167,7 +166,7 @@ pub async fn forgot_password(
     ))
 }
 
-#[utoipa::path(post, path = "/api/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
+#[utoipa::path(post, path = "/reset-password", tag = "auth", request_body = ResetPasswordRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn reset_password(
     State(state): State<AppState>,
@@ -187,7 +186,7 @@ pub async fn reset_password(
     Ok(MessageResponse::new("Password reset successfully"))
 }
 
-#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", request_body = TokenRequest,
+#[utoipa::path(post, path = "/verify-email", tag = "auth", request_body = TokenRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn verify_email(
     State(state): State<AppState>,
@@ -203,7 +202,7 @@ pub async fn verify_email(
     Ok(MessageResponse::new("Email verified successfully"))
 }
 
-#[utoipa::path(post, path = "/api/auth/resend-verification", tag = "auth", request_body = EmailRequest,
+#[utoipa::path(post, path = "/resend-verification", tag = "auth", request_body = EmailRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn resend_verification(
     State(state): State<AppState>,

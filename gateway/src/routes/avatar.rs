@@ -16,11 +16,12 @@ use axum::{
     extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{MethodRouter, get, post},
+    routing::get,
 };
 use futures_util::StreamExt;
 use serde_json::json;
 use tonic::Code;
+use utoipa_axum::{router::UtoipaMethodRouter, routes};
 
 /// The upload's own body limit (413 above it): a [`AVATAR_MAX_BYTES`] file plus the multipart
 /// framing, with room to tell a too-large file (400) from a too-large request.
@@ -31,8 +32,13 @@ const DRAIN_LIMIT: usize = 4 * AVATAR_BODY_LIMIT;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// `POST /upload-avatar`, with its larger body limit, for the `/api/user` router.
-pub fn upload_route() -> MethodRouter<AppState> {
-    post(upload_avatar).layer(DefaultBodyLimit::max(AVATAR_BODY_LIMIT))
+pub fn upload_route() -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = routes!(upload_avatar);
+    (
+        schemas,
+        paths,
+        method_router.layer(DefaultBodyLimit::max(AVATAR_BODY_LIMIT)),
+    )
 }
 
 /// `GET /media/avatars/{name}`.
@@ -40,7 +46,7 @@ pub fn media_router() -> Router<AppState> {
     Router::new().route("/media/avatars/{name}", get(avatar_file))
 }
 
-#[utoipa::path(post, path = "/api/user/upload-avatar", tag = "user", security(("bearer" = [])),
+#[utoipa::path(post, path = "/upload-avatar", tag = "user", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "field `file`: a PNG, JPEG or WebP image of at most 5 MiB"),
     responses((status = 200, body = UserResponse, description = "`avatar_url` points at a 400x400 PNG"),
         (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse),
@@ -50,14 +56,13 @@ pub async fn upload_avatar(
     me: VerifiedUser,
     request: Request,
 ) -> ApiResult<Json<UserResponse>> {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > AVATAR_BODY_LIMIT) {
-        drain(request.into_body()).await;
+    let (parts, body) = request.into_parts();
+    // Read whole, sized or chunked alike, so an over-limit body is drained and answered 413
+    // in either case (multipart stops reading mid-body, and the client would see a reset).
+    let Some(body) = read_at_most(body, AVATAR_BODY_LIMIT).await? else {
         return Err(too_large());
-    }
+    };
+    let request = Request::from_parts(parts, Body::from(body));
     let multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|_| missing_file())?;
@@ -76,17 +81,27 @@ pub async fn upload_avatar(
     Ok(Json(user.into()))
 }
 
-/// Reads and drops the rest of a body too large to accept (up to [`DRAIN_LIMIT`]): a client
-/// still sending when the connection closes sees a broken pipe, never our 413.
-async fn drain(body: Body) {
+/// The body if it is at most `limit` bytes; `None` (after reading and dropping up to
+/// [`DRAIN_LIMIT`] of it, so a client still sending sees our 413, not a broken pipe) if not.
+/// A body that fails mid-way is a 400.
+async fn read_at_most(body: Body, limit: usize) -> ApiResult<Option<Vec<u8>>> {
     let mut chunks = body.into_data_stream();
-    let mut read = 0;
-    while let Some(Ok(chunk)) = chunks.next().await {
-        read += chunk.len();
-        if read > DRAIN_LIMIT {
-            break;
+    let mut buffer = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request("Invalid request body"))?;
+        if buffer.len() + chunk.len() > limit {
+            let mut read = buffer.len() + chunk.len();
+            while let Some(Ok(chunk)) = chunks.next().await {
+                read += chunk.len();
+                if read > DRAIN_LIMIT {
+                    break;
+                }
+            }
+            return Ok(None);
         }
+        buffer.extend_from_slice(&chunk);
     }
+    Ok(Some(buffer))
 }
 
 /// The `file` field's declared type and bytes. A declared type that is not an image is

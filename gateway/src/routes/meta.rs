@@ -1,17 +1,11 @@
-//! Liveness, the API banner, and the documentation pages.
+//! Liveness, readiness and the API banner.
 use crate::state::AppState;
-use axum::{
-    Json, Router,
-    extract::State,
-    http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse},
-    routing::get,
-};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use std::time::Duration;
 use tonic_health::pb::health_check_response::ServingStatus;
-use utoipa::{OpenApi, ToSchema};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(Serialize, ToSchema)]
 pub struct HealthResponse {
@@ -26,14 +20,12 @@ pub struct RootResponse {
     pub docs: String,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(root))
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/redoc", get(redoc))
-        .route("/redoc/redoc.standalone.js", get(redoc_script))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", crate::openapi::ApiDoc::openapi()))
+/// `/`, `/health` and `/ready`, with their OpenAPI operations.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }
 
 #[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, body = HealthResponse)))]
@@ -100,30 +92,4 @@ pub async fn root() -> Json<RootResponse> {
         version: env!("CARGO_PKG_VERSION").into(),
         docs: "/docs".into(),
     })
-}
-
-/// ReDoc with its script served from here, so the page works without internet access.
-async fn redoc() -> Html<&'static str> {
-    Html(concat!(
-        "<!DOCTYPE html><html><head><title>Astro Auth System API - ReDoc</title>",
-        "<meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "</head><body><redoc spec-url=\"/openapi.json\"></redoc>",
-        "<script src=\"/redoc/redoc.standalone.js\"></script></body></html>"
-    ))
-}
-
-async fn redoc_script() -> impl IntoResponse {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/javascript"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            ),
-        ],
-        include_bytes!("../../assets/redoc.standalone.js").as_slice(),
-    )
 }

@@ -2,10 +2,11 @@
 pub mod admin;
 pub mod auth;
 pub mod avatar;
+pub mod docs;
 pub mod meta;
 pub mod user;
 
-use crate::{client::ClientInfo, state::AppState};
+use crate::{client::ClientInfo, openapi, state::AppState};
 use axum::{
     Json, Router,
     extract::{MatchedPath, Request, State},
@@ -22,6 +23,8 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Same-origin only; Swagger UI and ReDoc need inline styles and `data:`/`blob:` images
 /// and workers, nothing from elsewhere. Frames are denied.
@@ -36,12 +39,18 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Request bodies above this get 413 (the avatar upload has its own, larger limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// The whole HTTP surface. The OpenAPI document served at `/openapi.json` is generated from
+/// the same routers that serve the API, so no route can go undocumented.
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
-    Router::new()
+    let (api, spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(meta::router())
         .nest("/api/auth", auth::router())
         .nest("/api/user", user::router())
         .nest("/api/admin", admin::router())
+        .split_for_parts();
+    Router::new()
+        .merge(api)
+        .merge(docs::router(openapi::complete(spec)))
         .merge(avatar::media_router())
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({ "detail": "Not Found" }))) })
         .method_not_allowed_fallback(|| async {
@@ -55,11 +64,19 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors(cors_origins))
+        .layer(axum::middleware::map_response(credentials_only_with_origin))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // No line of its own per 5xx: each is logged where it is made (an internal error with
+        // its cause; a dependency failure rate-limited), and a second line per request is what
+        // turned an outage under load into a flood of logs.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(()),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -128,6 +145,16 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 }
 
 /// Exact origins only, with credentials; never a wildcard.
+/// tower-http sends `Access-Control-Allow-Credentials` whatever the origin; an origin that is
+/// not allowed gets no CORS header at all, so nothing suggests credentials are welcome.
+async fn credentials_only_with_origin(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+    response
+}
+
 fn cors(origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins
         .iter()

@@ -1,27 +1,25 @@
 //! `/api/user`: the verified caller's own profile, password and account.
 use crate::{error::ApiResult, extract::VerifiedUser, json::JsonBody, models::*, state::AppState};
 use astro_proto::{auth::v1 as auth_pb, user::v1 as user_pb};
-use axum::{
-    Json, Router,
-    extract::State,
-    routing::{delete, get, post},
-};
+use axum::{Json, extract::State};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/profile", get(get_profile).put(update_profile))
-        .route("/change-password", post(change_password))
-        .route("/account", delete(delete_account))
-        .route("/upload-avatar", super::avatar::upload_route())
+/// The routes under `/api/user`, with their OpenAPI operations.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_profile, update_profile))
+        .routes(routes!(change_password))
+        .routes(routes!(delete_account))
+        .routes(super::avatar::upload_route())
 }
 
-#[utoipa::path(get, path = "/api/user/profile", tag = "user", security(("bearer" = [])),
+#[utoipa::path(get, path = "/profile", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn get_profile(me: VerifiedUser) -> Json<UserResponse> {
     Json(me.user.into())
 }
 
-#[utoipa::path(put, path = "/api/user/profile", tag = "user", security(("bearer" = [])), request_body = UpdateProfileRequest,
+#[utoipa::path(put, path = "/profile", tag = "user", security(("bearer" = [])), request_body = UpdateProfileRequest,
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn update_profile(
     State(state): State<AppState>,
@@ -44,7 +42,7 @@ pub async fn update_profile(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(post, path = "/api/user/change-password", tag = "user", security(("bearer" = [])), request_body = ChangePasswordRequest,
+#[utoipa::path(post, path = "/change-password", tag = "user", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -64,7 +62,7 @@ pub async fn change_password(
     Ok(MessageResponse::new("Password changed successfully"))
 }
 
-#[utoipa::path(delete, path = "/api/user/account", tag = "user", security(("bearer" = [])), request_body(content = Option<DeleteAccountRequest>),
+#[utoipa::path(delete, path = "/account", tag = "user", security(("bearer" = [])), request_body(content = Option<DeleteAccountRequest>),
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn delete_account(
     State(state): State<AppState>,

@@ -1,25 +1,24 @@
-//! The admin service's one error type and its single mapping to a gRPC status, whose message
-//! is the client-facing `detail`. Internal causes are logged, never sent.
-use astro_common::{db, grpc::field_error};
+//! The admin service's one error type and its single mapping to a gRPC status: refusals as
+//! typed reasons (the gateway words them), internal causes logged, never sent.
+use astro_common::{
+    db,
+    input::InputError,
+    reason::{Reason, field_violation},
+};
 use tonic::{Code, Status};
 
 /// Everything that can go wrong in the admin service.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    /// The caller's token or account does not authenticate them.
-    #[error("{0}")]
-    Unauthenticated(&'static str),
-    /// Authenticated, but not allowed (not an admin, or disabled).
-    #[error("{0}")]
-    Forbidden(&'static str),
-    /// A rule refused the request (self-protection, unverified caller).
-    #[error("{0}")]
-    Refused(&'static str),
+    /// The caller is not authenticated or not allowed, or a rule (self-protection) refused the
+    /// request.
+    #[error("refused: {0:?}")]
+    Refused(Reason),
     #[error("user not found")]
     NotFound,
     /// A request field failed validation.
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    #[error("{field}: {error}")]
+    Invalid { field: &'static str, error: InputError },
     /// A client-facing status from shared code (token checks), passed on as it is.
     #[error("{0}")]
     Status(Status),
@@ -33,33 +32,30 @@ pub enum AdminError {
     #[error(transparent)]
     Config(#[from] astro_common::tokens::UnsupportedAlgorithm),
     #[error(transparent)]
-    ServiceUrl(#[from] astro_common::grpc::BadServiceUrl),
+    Plane(#[from] astro_common::grpc::PlaneError),
+    #[error(transparent)]
+    ServerTls(#[from] astro_common::grpc::ServerTlsError),
     #[error("gRPC server failed: {0}")]
     Serve(#[from] tonic::transport::Error),
 }
 
 impl AdminError {
     /// A validation failure on `field`.
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AdminError::Invalid {
-            field,
-            message: message.into(),
-        }
+    pub fn invalid(field: &'static str, error: InputError) -> Self {
+        AdminError::Invalid { field, error }
     }
 }
 
 impl From<AdminError> for Status {
     fn from(err: AdminError) -> Self {
         match err {
-            AdminError::Unauthenticated(msg) => Status::unauthenticated(msg),
-            AdminError::Forbidden(msg) => Status::permission_denied(msg),
-            AdminError::Refused(msg) => Status::failed_precondition(msg),
-            AdminError::NotFound => Status::not_found("User not found"),
-            AdminError::Invalid { field, message } => field_error(field, message),
+            AdminError::Refused(reason) => reason.status(),
+            AdminError::NotFound => Reason::UserNotFound.status(),
+            AdminError::Invalid { field, error } => field_violation(field, &error),
             AdminError::Status(status) => status,
             AdminError::Downstream(status) => downstream(status),
             AdminError::Database(e) if db::is_unavailable(&e) => {
-                tracing::warn!(error = %e, "database unavailable");
+                astro_common::dependency::record("database", &e);
                 Status::unavailable("Service temporarily unavailable")
             }
             other => {
@@ -70,21 +66,20 @@ impl From<AdminError> for Status {
     }
 }
 
-/// What the user and auth services answered, in this service's words. Their client-facing
-/// statuses (404, rule refusals, field errors with their metadata) pass through.
+/// What the user and auth services answered. Their refusals (reasons, field violations) pass
+/// through as they are; failures become this service's unavailable or internal error.
 fn downstream(status: Status) -> Status {
     match status.code() {
-        Code::AlreadyExists if status.message() == "username" => {
-            Status::failed_precondition("Username already exists")
-        }
-        Code::AlreadyExists => Status::failed_precondition("Email already exists"),
-        Code::NotFound => Status::not_found("User not found"),
-        Code::FailedPrecondition | Code::InvalidArgument | Code::PermissionDenied | Code::Unauthenticated => {
-            status
-        }
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
-            tracing::warn!(error = %status, "downstream unavailable");
-            Status::unavailable("Service temporarily unavailable")
+        Code::AlreadyExists
+        | Code::NotFound
+        | Code::FailedPrecondition
+        | Code::InvalidArgument
+        | Code::PermissionDenied
+        | Code::Unauthenticated => status,
+        // Recorded (counted, logged) by the client's channel or the service that answered.
+        _ if astro_common::dependency::is_failure(&status) => {
+            tracing::debug!(%status, "downstream unavailable");
+            astro_common::dependency::unavailable()
         }
         _ => {
             tracing::error!(error = %status, "downstream failure");

@@ -1,6 +1,7 @@
 //! `admin.v1.AdminService` over the use cases: every call but `RecordEvent` starts by
 //! establishing the [`Actor`](crate::service::Actor).
 use crate::{audit::EventFilter, error::AdminError, service::Admin};
+use astro_common::domain::Page;
 use astro_common::time::{micros_to_timestamp, timestamp_to_datetime};
 use astro_proto::{
     Timestamp,
@@ -14,9 +15,6 @@ use tonic::{Request, Response, Status};
 
 type Reply<T> = Result<Response<T>, Status>;
 
-const DEFAULT_PER_PAGE: u32 = 20;
-const MAX_PER_PAGE: u32 = 100;
-
 fn downstream<T>(result: Result<Response<T>, Status>) -> Reply<T> {
     result.map_err(|status| AdminError::Downstream(status).into())
 }
@@ -27,22 +25,14 @@ fn micros(ts: &Timestamp) -> i64 {
 
 /// The page the caller asked for, with the defaults and limits of the HTTP contract.
 fn audit_filter(req: ListAuditLogRequest) -> Result<EventFilter, AdminError> {
-    let per_page = match req.per_page {
-        0 => DEFAULT_PER_PAGE,
-        n if n > MAX_PER_PAGE => {
-            let message = format!("Input should be less than or equal to {MAX_PER_PAGE}");
-            return Err(AdminError::invalid("per_page", message));
-        }
-        n => n,
-    };
-    let page = req.page.max(1);
+    let page = Page::from_wire(req.page, req.per_page).map_err(|e| AdminError::invalid("per_page", e))?;
     Ok(EventFilter {
         user_id: req.user_id,
         action: req.action.filter(|a| !a.is_empty()),
         since: req.since.as_ref().map(micros),
         until: req.until.as_ref().map(micros),
-        limit: i64::from(per_page),
-        offset: (i64::from(page) - 1) * i64::from(per_page),
+        limit: page.limit(),
+        offset: page.offset(),
     })
 }
 

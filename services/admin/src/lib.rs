@@ -1,27 +1,37 @@
 //! The admin service: admin use cases over the user and auth services (listing, editing,
 //! deleting users, roles, statistics) and the audit log, which it owns. Serves
-//! `admin.v1.AdminService` over gRPC.
-mod audit;
+//! `admin.v1.AdminService` over gRPC, and keeps the audit log to its retention period.
+pub mod access;
+pub mod audit;
 mod error;
 mod grpc;
+pub mod janitor;
 mod migrations;
 mod service;
 mod stats;
 mod users;
 
 pub use error::AdminError;
+pub use janitor::Janitor;
 pub use migrations::MIGRATIONS;
 pub use service::{Actor, Admin};
 pub use users::{ROLE_CHANGED, USER_DELETED, USER_UPDATED};
 
-use astro_common::{Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
+use astro_common::janitor::Janitor as _;
+use astro_common::{
+    Settings,
+    db::Db,
+    dependency::service_channel,
+    grpc::{Listener, Peer, Plane},
+    revocation::RevocationStore,
+    tokens::TokenKeys,
+};
 use astro_proto::{
     admin::v1::admin_service_server::AdminServiceServer, auth::v1::auth_service_client::AuthServiceClient,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// The gRPC service name reported by health checks.
@@ -31,6 +41,7 @@ pub const SERVICE_NAME: &str = "admin.v1.AdminService";
 pub struct AdminApp {
     db: Db,
     admin: Admin,
+    janitor: Janitor,
 }
 
 impl AdminApp {
@@ -39,27 +50,45 @@ impl AdminApp {
     /// store the callers' tokens are checked against, as in every service.
     pub async fn build(
         settings: &Settings,
+        plane: &Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, AdminError> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate(&MIGRATIONS).await?;
+        let audit = audit::for_db(&db);
+        let janitor = Janitor::new(
+            Arc::clone(&audit),
+            settings.janitor.interval,
+            settings.janitor.audit_retention,
+        );
         let admin = Admin {
-            users: UserServiceClient::new(lazy_channel(&settings.services.user)?),
-            auth: AuthServiceClient::new(lazy_channel(&settings.services.auth)?),
-            notifications: NotificationServiceClient::new(lazy_channel(&settings.services.notification)?),
+            users: UserServiceClient::new(service_channel(plane, Peer::User)?),
+            auth: AuthServiceClient::new(service_channel(plane, Peer::Auth)?),
+            notifications: NotificationServiceClient::new(service_channel(plane, Peer::Notification)?),
             keys: Arc::new(TokenKeys::new(&settings.jwt)?),
             revocations,
-            audit: audit::for_db(&db),
+            audit,
         };
-        Ok(Self { db, admin })
+        Ok(Self { db, admin, janitor })
     }
 
-    /// Serves gRPC (with health and reflection) until `shutdown` is cancelled, then drains
-    /// in-flight calls and closes the pool.
-    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), AdminError> {
-        let (router, _health) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
+    /// The janitor [`AdminApp::serve`] runs, for a pass on demand (tests, operators' tools).
+    pub fn janitor(&self) -> Janitor {
+        self.janitor.clone()
+    }
+
+    /// Serves gRPC (with health and reflection) and runs the janitor until `shutdown` is
+    /// cancelled, then drains in-flight calls and closes the pool.
+    pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), AdminError> {
+        let (router, _health) =
+            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         let router = router.add_service(AdminServiceServer::new(self.admin));
+        let stop = shutdown.child_token();
+        let cleaning = tokio::spawn(self.janitor.run(stop.clone()));
         let served = astro_common::grpc::serve(router, listener, shutdown).await;
+        // A server that failed on its own takes the janitor down with it.
+        stop.cancel();
+        let _ = cleaning.await;
         self.db.close().await;
         Ok(served?)
     }

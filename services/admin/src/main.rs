@@ -1,17 +1,20 @@
 //! `admin-service`: the admin service as its own process.
-use astro_common::Settings;
+use astro_common::{
+    Settings,
+    grpc::{Peer, Plane},
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     let _telemetry = astro_common::telemetry::init("admin-service");
     let settings = Settings::from_env()?;
+    let plane = Plane::network(&settings)?;
     let revocations = astro_common::revocation::from_settings(&settings)?;
-    let app = admin_service::AdminApp::build(&settings, revocations).await?;
-    let listener = tokio::net::TcpListener::bind(settings.grpc_addr).await?;
-    tracing::info!(addr = %settings.grpc_addr, "admin service listening");
+    let app = admin_service::AdminApp::build(&settings, &plane, revocations).await?;
+    let listener = plane.listen(Peer::Admin, &settings).await?;
     let shutdown = astro_common::shutdown::on_signal();
-    astro_common::metrics::spawn_endpoint(settings.metrics_addr, shutdown.clone());
+    astro_common::metrics::spawn_endpoint(&settings, Peer::Admin, shutdown.clone()).await;
     app.serve(listener, shutdown).await?;
     Ok(())
 }

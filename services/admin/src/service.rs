@@ -5,9 +5,12 @@ use crate::{
     audit::{AuditRepo, EventFilter, StoredEvent},
     error::AdminError,
 };
-use astro_common::grpc::GrpcChannel;
+use astro_common::dependency::ServiceChannel;
 use astro_common::{
+    domain::Role,
     grpc::{authenticate, client_info, trace_id},
+    input::InputError,
+    reason::Reason,
     revocation::RevocationStore,
     time::now_micros,
     tokens::TokenKeys,
@@ -21,15 +24,13 @@ use astro_proto::{
 use std::sync::Arc;
 use tonic::{Code, metadata::MetadataMap};
 
-const INVALID: &str = "Could not validate credentials";
-
 /// The admin service's state; cheap to clone (all handles).
 #[derive(Clone)]
 pub struct Admin {
-    pub(crate) users: UserServiceClient<GrpcChannel>,
-    pub(crate) auth: AuthServiceClient<GrpcChannel>,
+    pub(crate) users: UserServiceClient<ServiceChannel>,
+    pub(crate) auth: AuthServiceClient<ServiceChannel>,
     /// For the email queue counts in the statistics.
-    pub(crate) notifications: NotificationServiceClient<GrpcChannel>,
+    pub(crate) notifications: NotificationServiceClient<ServiceChannel>,
     pub(crate) keys: Arc<TokenKeys>,
     pub(crate) revocations: Arc<dyn RevocationStore>,
     pub(crate) audit: Arc<dyn AuditRepo>,
@@ -51,21 +52,20 @@ impl Admin {
         let claims = authenticate(metadata, &self.keys, self.revocations.as_ref())
             .await
             .map_err(AdminError::Status)?;
-        let id = claims
-            .user_id()
-            .map_err(|_| AdminError::Unauthenticated(INVALID))?;
+        const INVALID: AdminError = AdminError::Refused(Reason::InvalidToken);
+        let id = claims.user_id().map_err(|_| INVALID)?;
         let user = self.user(id).await.map_err(|err| match err {
-            AdminError::NotFound => AdminError::Unauthenticated(INVALID),
+            AdminError::NotFound => INVALID,
             other => other,
         })?;
         if !user.is_active {
-            return Err(AdminError::Forbidden("Account is disabled"));
+            return Err(AdminError::Refused(Reason::AccountDisabled));
         }
         if !user.is_verified {
-            return Err(AdminError::Refused("Email not verified"));
+            return Err(AdminError::Refused(Reason::EmailNotVerified));
         }
-        if user.role != "admin" {
-            return Err(AdminError::Forbidden("Not enough permissions"));
+        if Role::from_wire(user.role) != Some(Role::Admin) {
+            return Err(AdminError::Refused(Reason::NotAdmin));
         }
         let (ip, user_agent) = client_info(metadata);
         Ok(Actor {
@@ -110,10 +110,12 @@ impl Admin {
     ) -> Result<i64, AdminError> {
         event.action = event.action.trim().to_owned();
         if event.action.is_empty() || event.action.chars().count() > MAX_ACTION {
-            return Err(AdminError::invalid(
-                "action",
-                format!("action must have 1 to {MAX_ACTION} characters"),
-            ));
+            let error = if event.action.is_empty() {
+                InputError::TooShort(1)
+            } else {
+                InputError::TooLong(MAX_ACTION)
+            };
+            return Err(AdminError::invalid("action", error));
         }
         if event.trace_id.is_empty() {
             event.trace_id = trace_id(metadata);
@@ -129,13 +131,15 @@ impl Admin {
                 *field = field.chars().take(max).collect();
             }
         }
-        let id = self.audit.record(now_micros(), &event).await?;
         if event.action == ACCOUNT_DELETED
             && let Some(user_id) = event.target_id
         {
+            // Forget first, then store the deletion already anonymised: whoever sees the
+            // deletion in the log never sees the user's earlier events still naming them.
             self.forget_in_audit_log(user_id).await;
+            anonymise(&mut event, user_id);
         }
-        Ok(id)
+        Ok(self.audit.record(now_micros(), &event).await?)
     }
 
     /// Nothing of a deleted user stays: their audit events are anonymised (best effort: the
@@ -149,6 +153,20 @@ impl Admin {
     pub async fn audit_log(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), AdminError> {
         Ok(self.audit.list(filter).await?)
     }
+}
+
+/// What `forget_user` does to a stored event of `user_id`, done to one event before it is
+/// stored.
+fn anonymise(event: &mut AuditEvent, user_id: i64) {
+    if event.actor_id == Some(user_id) {
+        event.actor_id = None;
+        event.ip.clear();
+        event.user_agent.clear();
+    }
+    if event.target_id == Some(user_id) {
+        event.target_id = None;
+    }
+    event.details = "{}".to_owned();
 }
 
 /// The event `auth` records when a user deletes their own account.

@@ -6,7 +6,7 @@ use crate::{
     error::AdminError,
     service::{Actor, Admin},
 };
-use astro_common::grpc::forward;
+use astro_common::{domain::Role, grpc::forward, input::InputError, reason::Reason};
 use astro_proto::{
     auth::v1::{PurgeUserRequest, RevokeUserSessionsRequest},
     user::v1::{GetUserRequest, UpdateUserRequest, User},
@@ -29,10 +29,13 @@ impl Admin {
     ) -> Result<User, AdminError> {
         if request.id == actor.id {
             if request.is_active == Some(false) {
-                return Err(AdminError::Refused("Cannot disable your own account"));
+                return Err(AdminError::Refused(Reason::OwnDisable));
             }
-            if request.role.as_deref().is_some_and(|role| role != "admin") {
-                return Err(AdminError::Refused("Cannot change your own role"));
+            if request
+                .role
+                .is_some_and(|role| Role::from_wire(role) != Some(Role::Admin))
+            {
+                return Err(AdminError::Refused(Reason::OwnRole));
             }
         }
         let changes = changed_fields(&request);
@@ -47,25 +50,20 @@ impl Admin {
         &self,
         actor: &Actor,
         id: i64,
-        role: String,
+        role: i32,
         metadata: &MetadataMap,
     ) -> Result<User, AdminError> {
-        if !matches!(role.as_str(), "user" | "admin") {
-            return Err(AdminError::invalid(
-                "role",
-                "String should match pattern '^(user|admin)$'",
-            ));
-        }
+        let role = Role::from_wire(role).ok_or(AdminError::invalid("role", InputError::NotAllowed))?;
         if id == actor.id {
-            return Err(AdminError::Refused("Cannot change your own role"));
+            return Err(AdminError::Refused(Reason::OwnRole));
         }
         let request = UpdateUserRequest {
             id,
-            role: Some(role),
+            role: Some(role.wire()),
             ..UpdateUserRequest::default()
         };
         let (before, after) = self.apply(request, metadata).await?;
-        let details = json!({ "from": before.role, "to": after.role });
+        let details = json!({ "from": role_name(before.role), "to": role_name(after.role) });
         self.record(actor, ROLE_CHANGED, id, details).await;
         Ok(after)
     }
@@ -93,7 +91,7 @@ impl Admin {
         metadata: &MetadataMap,
     ) -> Result<User, AdminError> {
         if id == actor.id {
-            return Err(AdminError::Refused("Cannot delete your own account"));
+            return Err(AdminError::Refused(Reason::OwnDelete));
         }
         let deleted = self
             .users
@@ -148,12 +146,14 @@ fn changed_fields(request: &UpdateUserRequest) -> Map<String, Value> {
         ("username", &request.username),
         ("first_name", &request.first_name),
         ("last_name", &request.last_name),
-        ("role", &request.role),
     ];
     for (name, value) in text {
         if let Some(value) = value {
             changes.insert(name.into(), json!(value));
         }
+    }
+    if let Some(role) = request.role {
+        changes.insert("role".into(), json!(role_name(role)));
     }
     for (name, value) in [
         ("is_verified", request.is_verified),
@@ -164,4 +164,9 @@ fn changed_fields(request: &UpdateUserRequest) -> Map<String, Value> {
         }
     }
     changes
+}
+
+/// A wire role as the audit log spells it (`user`, `admin`; empty for none).
+fn role_name(role: i32) -> &'static str {
+    Role::from_wire(role).map_or("", Role::as_str)
 }

@@ -1,23 +1,20 @@
-//! The auth service's one error type, mapped to a gRPC status in one place. The status message
-//! is the client-facing `detail`; internal causes are logged, never sent.
-use astro_common::{db, grpc::field_error, password_policy::WeakPassword};
-use tonic::{Code, Status};
+//! The auth service's one error type, mapped to a gRPC status in one place: refusals as typed
+//! reasons and field violations (the gateway words them); internal causes logged, never sent.
+use astro_common::{
+    db, dependency,
+    input::InputError,
+    reason::{Reason, field_violation},
+};
+use tonic::Status;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("{0}")]
-    Unauthenticated(&'static str),
-    #[error("{0}")]
-    BadRequest(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("weak password in {field}: {reason}")]
-    WeakPassword {
-        field: &'static str,
-        reason: WeakPassword,
-    },
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    /// A refusal the caller can act on (bad credentials or token, a rule).
+    #[error("{}", .0.description())]
+    Refused(Reason),
+    /// A request field failed validation (password policy included).
+    #[error("{field}: {error}")]
+    Invalid { field: &'static str, error: InputError },
     #[error("service temporarily unavailable")]
     Unavailable,
     #[error("database: {0}")]
@@ -26,6 +23,28 @@ pub enum AuthError {
     Downstream(Status),
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl AuthError {
+    /// Whether a dependency (the database, another service) failed, rather than the request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            AuthError::Unavailable => true,
+            AuthError::Database(e) => db::is_unavailable(e),
+            AuthError::Downstream(status) => dependency::is_failure(status),
+            _ => false,
+        }
+    }
+}
+
+impl AuthError {
+    /// A validation failure on `field`.
+    pub fn invalid(field: &'static str, error: impl Into<InputError>) -> Self {
+        AuthError::Invalid {
+            field,
+            error: error.into(),
+        }
+    }
 }
 
 impl From<crate::hashing::HashingError> for AuthError {
@@ -37,24 +56,17 @@ impl From<crate::hashing::HashingError> for AuthError {
 impl From<AuthError> for Status {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::Unauthenticated(msg) => Status::unauthenticated(msg),
-            AuthError::BadRequest(msg) => Status::failed_precondition(msg),
-            AuthError::Forbidden(msg) => Status::permission_denied(msg),
-            AuthError::WeakPassword { field, reason } => field_error(field, reason.to_string()),
-            AuthError::Invalid { field, message } => field_error(field, message),
+            AuthError::Refused(reason) => reason.status(),
+            AuthError::Invalid { field, error } => field_violation(field, &error),
             AuthError::Unavailable => Status::unavailable("Service temporarily unavailable"),
             AuthError::Database(e) if db::is_unavailable(&e) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Status::unavailable("Service temporarily unavailable")
+                dependency::record("database", &e);
+                dependency::unavailable()
             }
-            AuthError::Downstream(status)
-                if matches!(
-                    status.code(),
-                    Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
-                ) =>
-            {
-                tracing::warn!(error = %status, "downstream unavailable");
-                Status::unavailable("Service temporarily unavailable")
+            // Recorded (counted, logged) by the client's channel or the service that answered.
+            AuthError::Downstream(status) if dependency::is_failure(&status) => {
+                tracing::debug!(%status, "downstream unavailable");
+                dependency::unavailable()
             }
             other => {
                 tracing::error!(error = %other, "internal error");

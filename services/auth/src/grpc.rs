@@ -4,7 +4,7 @@ use crate::{
     audit::RequestContext,
     flows::{Auth, Registration},
 };
-use astro_common::grpc::authenticate;
+use astro_common::{domain::Role, grpc::authenticate, reason::Reason};
 use astro_proto::auth::v1::{
     ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LogoutRequest,
     PurgeUserRequest, RefreshRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
@@ -24,12 +24,14 @@ impl Auth {
     /// network policy already keeps others out, and this re-check keeps out anyone who gets in.
     async fn require_admin(&self, metadata: &tonic::metadata::MetadataMap) -> Result<(), Status> {
         let caller = authenticate(metadata, &self.keys, self.revocations.as_ref()).await?;
-        let id = caller
-            .user_id()
-            .map_err(|_| Status::unauthenticated("Could not validate credentials"))?;
+        let id = caller.user_id().map_err(|_| Reason::InvalidToken.status())?;
         match self.user(id).await? {
-            Some(user) if user.role == "admin" && user.is_active && user.is_verified => Ok(()),
-            _ => Err(Status::permission_denied("Not enough permissions")),
+            Some(user)
+                if Role::from_wire(user.role) == Some(Role::Admin) && user.is_active && user.is_verified =>
+            {
+                Ok(())
+            }
+            _ => Err(Reason::NotAdmin.status()),
         }
     }
 }
@@ -58,12 +60,7 @@ impl AuthService for Auth {
     }
 
     async fn login(&self, request: Request<LoginRequest>) -> Reply<TokenPair> {
-        let (mut ctx, r) = split(request);
-        // The edge may also pass the client in the message (older callers).
-        if let Some(client) = r.client.filter(|c| !c.ip.is_empty()) {
-            ctx.ip = client.ip;
-            ctx.user_agent = client.user_agent;
-        }
+        let (ctx, r) = split(request);
         Ok(Response::new(
             Auth::login(self, &r.email, r.password.into(), &ctx).await?,
         ))

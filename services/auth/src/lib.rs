@@ -1,26 +1,38 @@
 //! The auth service: credentials checks, tokens, sessions, one-time tokens, and the outbox of
 //! emails those flows cause.
+pub mod access;
 mod audit;
 pub mod bootstrap;
 pub mod error;
 mod flows;
 mod grpc;
 pub mod hashing;
+pub mod janitor;
 mod migrations;
 mod outbox;
-mod repo;
+pub mod repo;
 
 pub use error::AuthError;
 pub use flows::Auth;
+pub use janitor::Janitor;
+pub use migrations::MIGRATIONS;
 
-use astro_common::{Settings, db::Db, grpc::lazy_channel, revocation::RevocationStore, tokens::TokenKeys};
+use astro_common::janitor::Janitor as _;
+use astro_common::{
+    Settings,
+    db::Db,
+    dependency::service_channel,
+    grpc::{Listener, Peer, Plane},
+    revocation::RevocationStore,
+    tokens::TokenKeys,
+};
 use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_server::AuthServiceServer,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
 use std::sync::Arc;
-use tokio::{net::TcpListener, sync::Notify};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +42,15 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] astro_common::tokens::UnsupportedAlgorithm),
     #[error(transparent)]
-    ServiceUrl(#[from] astro_common::grpc::BadServiceUrl),
+    Plane(#[from] astro_common::grpc::PlaneError),
+    #[error(transparent)]
+    ServerTls(#[from] astro_common::grpc::ServerTlsError),
     #[error(transparent)]
     Hashing(#[from] hashing::HashingError),
     #[error(transparent)]
     Serve(#[from] tonic::transport::Error),
+    #[error("INITIAL_ADMIN_*: {0}")]
+    InitialAdmin(#[source] AuthError),
 }
 
 /// A built auth service, ready to serve.
@@ -42,6 +58,8 @@ pub struct AuthApp {
     auth: Auth,
     db: Db,
     relay: outbox::Relay,
+    janitor: Janitor,
+    first_admin: Option<bootstrap::FirstAdmin>,
 }
 
 impl AuthApp {
@@ -49,23 +67,25 @@ impl AuthApp {
     /// (connected lazily, so start order does not matter).
     pub async fn build(
         settings: &Settings,
+        plane: &Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StartError> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate(&migrations::MIGRATIONS).await?;
         let repo = repo::for_db(&db);
         let outbox_wake = Arc::new(Notify::new());
-        let notifications = NotificationServiceClient::new(lazy_channel(&settings.services.notification)?);
+        let notifications = NotificationServiceClient::new(service_channel(plane, Peer::Notification)?);
         let auth = Auth {
             repo: Arc::clone(&repo),
-            users: UserServiceClient::new(lazy_channel(&settings.services.user)?),
+            users: UserServiceClient::new(service_channel(plane, Peer::User)?),
             keys: Arc::new(TokenKeys::new(&settings.jwt)?),
             revocations,
             hasher: hashing::PasswordHasher::new(&settings.hashing)?,
             outbox_wake: Arc::clone(&outbox_wake),
-            audit: audit::AuditLog::new(AdminServiceClient::new(lazy_channel(&settings.services.admin)?)),
+            audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
         };
+        let janitor = Janitor::new(Arc::clone(&repo), settings.janitor.interval);
         let relay = outbox::Relay {
             repo,
             notifications,
@@ -73,17 +93,55 @@ impl AuthApp {
             poll_interval: settings.mail.poll_interval,
             retry_base: settings.mail.retry_base,
         };
-        Ok(Self { auth, db, relay })
+        // Checked now, so that a bad INITIAL_ADMIN_* stops the start; created once serving.
+        let first_admin = match &settings.initial_admin {
+            Some(admin) => Some(bootstrap::FirstAdmin {
+                account: bootstrap::AdminAccount::parse(admin).map_err(StartError::InitialAdmin)?,
+                users: auth.users.clone(),
+                hasher: Arc::clone(&auth.hasher),
+            }),
+            None => None,
+        };
+        Ok(Self {
+            auth,
+            db,
+            relay,
+            janitor,
+            first_admin,
+        })
     }
 
-    /// Serves gRPC and relays the outbox until `shutdown` is cancelled.
-    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), StartError> {
-        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
-        let (router, _health) = astro_common::grpc::server_with_health("auth.v1.AuthService").await;
+    /// The janitor [`AuthApp::serve`] runs, for a pass on demand (tests, operators' tools).
+    pub fn janitor(&self) -> Janitor {
+        self.janitor.clone()
+    }
+
+    /// Serves gRPC, relays the outbox and runs the janitor until `shutdown` is cancelled,
+    /// creating the initial admin meanwhile (see [`bootstrap`]); stops early if that admin cannot
+    /// be created.
+    pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), StartError> {
+        let (router, health) =
+            astro_common::grpc::server_with_health("auth.v1.AuthService", &access::SERVED, &listener).await?;
+        let stop = shutdown.child_token();
+        let relay = tokio::spawn(self.relay.run(stop.clone()));
+        let janitor = tokio::spawn(self.janitor.run(stop.clone()));
+        let first_admin = match self.first_admin {
+            Some(admin) => Some(admin.spawn(health, stop.clone()).await),
+            None => None,
+        };
         let router = router.add_service(AuthServiceServer::new(self.auth));
-        let served = astro_common::grpc::serve(router, listener, shutdown).await;
+        let served = astro_common::grpc::serve(router, listener, stop.clone()).await;
+        stop.cancel();
+        let bootstrapped = match first_admin {
+            Some(task) => task
+                .await
+                .unwrap_or_else(|e| Err(AuthError::Internal(e.to_string()))),
+            None => Ok(()),
+        };
         let _ = relay.await;
+        let _ = janitor.await;
         self.db.close().await;
-        Ok(served?)
+        served?;
+        bootstrapped.map_err(StartError::InitialAdmin)
     }
 }

@@ -2,7 +2,7 @@
 //! has accepted them. The idempotency key makes a repeat after a crash harmless, so an email
 //! is neither lost (it stays queued until accepted) nor queued twice downstream.
 use crate::repo::{AuthRepo, QueuedEmail};
-use astro_common::grpc::GrpcChannel;
+use astro_common::dependency::ServiceChannel;
 use astro_proto::notification::v1::{
     SendEmailRequest, notification_service_client::NotificationServiceClient,
 };
@@ -16,7 +16,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 pub struct Relay {
     pub repo: Arc<dyn AuthRepo>,
-    pub notifications: NotificationServiceClient<GrpcChannel>,
+    pub notifications: NotificationServiceClient<ServiceChannel>,
     pub wake: Arc<Notify>,
     pub poll_interval: Duration,
     pub retry_base: Duration,

@@ -3,10 +3,14 @@
 
 pub mod config;
 pub mod db;
+pub mod dependency;
+pub mod domain;
 pub mod grpc;
 pub mod input;
+pub mod janitor;
 pub mod metrics;
 pub mod password_policy;
+pub mod reason;
 pub mod redis_conn;
 pub mod revocation;
 pub mod shutdown;

@@ -1,7 +1,8 @@
 //! Prometheus metrics: one recorder per process (shared by every service in the one-process
 //! binary), rendered by the gateway's `/metrics` and by each service process's metrics port.
+use crate::{Settings, grpc::Peer};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::{net::SocketAddr, sync::OnceLock, time::Instant};
+use std::{sync::OnceLock, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -25,20 +26,29 @@ pub fn render() -> String {
     handle().render()
 }
 
-/// Serves `GET /metrics` on `addr` until `shutdown` (service processes; the gateway has its own).
-pub async fn serve(addr: SocketAddr, shutdown: CancellationToken) -> std::io::Result<()> {
+/// Serves `GET /metrics` for a service process until `shutdown`, at `METRICS_ADDR` or the
+/// service's default. The port is bound before this returns, so a clash is reported at start;
+/// the service runs on without metrics then (they are not worth an outage), saying so.
+pub async fn spawn_endpoint(settings: &Settings, service: Peer, shutdown: CancellationToken) {
     handle();
+    let addr = settings.metrics_addr.unwrap_or(service.default_metrics_addr());
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::error!(
+                %addr, error = %err,
+                "metrics cannot be served: binding METRICS_ADDR failed; the service runs without them"
+            );
+            return;
+        }
+    };
+    tracing::info!(%addr, "{service} metrics at /metrics");
     let app = axum::Router::new().route("/metrics", axum::routing::get(|| async { render() }));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
-}
-
-/// Starts the metrics endpoint of a service process in the background.
-pub fn spawn_endpoint(addr: SocketAddr, shutdown: CancellationToken) {
     tokio::spawn(async move {
-        if let Err(err) = serve(addr, shutdown).await {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        if let Err(err) = served {
             tracing::error!(%addr, error = %err, "metrics endpoint failed");
         }
     });

@@ -1,21 +1,33 @@
 //! Password strength: 8-100 characters and a zxcvbn score of at least 2, scored with the
 //! user's own words (username, email, its local part, names) as dictionary inputs.
+use crate::input::InputError;
 use zxcvbn::Score;
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 100;
 
-/// Why a password was refused; the message is client-facing.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a password was refused (the gateway words it for clients).
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum WeakPassword {
-    #[error("String should have at least 8 characters")]
+    #[error("shorter than {MIN_LEN} characters")]
     TooShort,
-    #[error("String should have at most 100 characters")]
+    #[error("longer than {MAX_LEN} characters")]
     TooLong,
-    #[error("Password must not contain your username or email")]
+    #[error("contains the user's username or email")]
     ContainsIdentity,
-    #[error("Password is too weak or too common; use a longer mix of words, numbers and symbols")]
+    #[error("too weak or too common")]
     TooWeak,
+}
+
+impl From<WeakPassword> for InputError {
+    fn from(weak: WeakPassword) -> Self {
+        match weak {
+            WeakPassword::TooShort => InputError::TooShort(MIN_LEN),
+            WeakPassword::TooLong => InputError::TooLong(MAX_LEN),
+            WeakPassword::ContainsIdentity => InputError::PasswordContainsIdentity,
+            WeakPassword::TooWeak => InputError::PasswordTooWeak,
+        }
+    }
 }
 
 /// Checks `password` against the policy; `user_words` are the user's username, email and names.

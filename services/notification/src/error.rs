@@ -23,6 +23,8 @@ pub enum NotificationError {
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("gRPC server failed: {0}")]
     Server(#[from] tonic::transport::Error),
+    #[error(transparent)]
+    ServerTls(#[from] astro_common::grpc::ServerTlsError),
 }
 
 /// The crate's result type.
@@ -50,11 +52,11 @@ impl From<NotificationError> for Status {
     fn from(err: NotificationError) -> Status {
         match err {
             NotificationError::InvalidArgument { field, message } => {
-                astro_common::grpc::field_error(field, message)
+                astro_common::reason::invalid_field(field, &message)
             }
             // Internals stay in the log: a status message may end up in front of a user.
             err if err.database_unavailable() => {
-                tracing::warn!(error = %err, "database unavailable");
+                astro_common::dependency::record("database", &err);
                 Status::unavailable("Service temporarily unavailable")
             }
             err => {

@@ -2,24 +2,30 @@
 //! dispatcher that delivers it to SMTP or `.eml` files with retries and backoff, so callers
 //! never wait on, or lose mail to, a slow or down mail server.
 
+pub mod access;
 pub mod dispatcher;
 pub mod error;
 pub mod grpc;
+pub mod janitor;
 pub mod kind;
 pub mod mailer;
+mod migrations;
 pub mod queue;
 pub mod templates;
 
 pub use error::NotificationError;
 
+use astro_common::grpc::Listener;
+use astro_common::janitor::Janitor as _;
 use astro_common::{Settings, db::Db};
 use astro_proto::notification::v1::notification_service_server::NotificationServiceServer;
 use dispatcher::{DispatchConfig, Dispatcher};
 use grpc::NotificationGrpc;
+pub use janitor::Janitor;
 use lettre::message::Mailbox;
 use std::sync::Arc;
 use templates::Templates;
-use tokio::{net::TcpListener, sync::Notify};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// The gRPC service name health is reported for.
@@ -30,6 +36,7 @@ pub struct NotificationApp {
     db: Db,
     service: NotificationGrpc,
     dispatcher: Dispatcher,
+    janitor: Janitor,
 }
 
 impl NotificationApp {
@@ -51,6 +58,11 @@ impl NotificationApp {
         db.migrate(&queue::MIGRATIONS).await?;
         let queue = queue::for_db(&db);
 
+        let janitor = Janitor::new(
+            queue.clone(),
+            settings.janitor.interval,
+            settings.janitor.email_retention,
+        );
         let wake = Arc::new(Notify::new());
         let service = NotificationGrpc {
             queue: queue.clone(),
@@ -70,29 +82,41 @@ impl NotificationApp {
             db,
             service,
             dispatcher,
+            janitor,
         })
     }
 
-    /// Serves gRPC (with health and reflection) on `listener` and runs the dispatcher until
-    /// `shutdown` is cancelled, then drains both and closes the pool.
+    /// The janitor [`NotificationApp::serve`] runs, for a pass on demand (tests, operators).
+    pub fn janitor(&self) -> Janitor {
+        self.janitor.clone()
+    }
+
+    /// Serves gRPC (with health and reflection) on `listener` and runs the dispatcher and the
+    /// janitor until `shutdown` is cancelled, then drains them all and closes the pool.
     pub async fn serve(
         self,
-        listener: TcpListener,
+        listener: Listener,
         shutdown: CancellationToken,
     ) -> Result<(), NotificationError> {
         let NotificationApp {
             db,
             service,
             dispatcher,
+            janitor,
         } = self;
-        let (router, _health) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
+        let (router, _health) =
+            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         let router = router.add_service(NotificationServiceServer::new(service));
         let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
+        let cleaning = tokio::spawn(janitor.run(shutdown.clone()));
         let served = astro_common::grpc::serve(router, listener, shutdown.clone()).await;
         // A server that failed on its own takes the dispatcher down with it.
         shutdown.cancel();
         if let Err(err) = dispatching.await {
             tracing::error!(error = %err, "email dispatcher panicked");
+        }
+        if let Err(err) = cleaning.await {
+            tracing::error!(error = %err, "email janitor panicked");
         }
         db.close().await;
         served.map_err(NotificationError::from)

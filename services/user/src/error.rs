@@ -1,4 +1,6 @@
 //! The crate's one error type and its single mapping to a gRPC status.
+use astro_common::input::InputError;
+use astro_common::reason::{Reason, field_violation};
 use tonic::Status;
 
 /// Everything that can go wrong in the user service.
@@ -7,15 +9,16 @@ pub enum UserError {
     /// No user with the requested id or email.
     #[error("user not found")]
     NotFound,
-    /// A unique field (`"email"` or `"username"`) is already taken by another user.
+    /// A unique field (`"email"` or `"username"`) is already taken by another user; sent as
+    /// `EMAIL_TAKEN` or `USERNAME_TAKEN`.
     #[error("{0} already exists")]
     Conflict(&'static str),
     /// The change would leave no active, verified admin.
     #[error("cannot remove the last admin")]
     LastAdmin,
     /// A request field failed validation.
-    #[error("invalid {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    #[error("invalid {field}: {error}")]
+    Invalid { field: &'static str, error: InputError },
     /// An avatar upload that is not a decodable PNG, JPEG or WebP within the size limits.
     #[error("invalid image: {0}")]
     InvalidImage(String),
@@ -43,39 +46,38 @@ pub enum UserError {
     Setup(#[from] astro_common::db::DbError),
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    #[error(transparent)]
+    ServerTls(#[from] astro_common::grpc::ServerTlsError),
 }
 
 impl UserError {
     /// A validation failure on `field`.
-    pub fn invalid(field: &'static str, message: impl ToString) -> Self {
-        UserError::Invalid {
-            field,
-            message: message.to_string(),
-        }
+    pub fn invalid(field: &'static str, error: InputError) -> Self {
+        UserError::Invalid { field, error }
     }
 }
 
 impl From<UserError> for Status {
     fn from(err: UserError) -> Self {
         match err {
-            UserError::NotFound => Status::not_found("User not found"),
-            // The message is only the field name: callers turn it into their own wording.
-            UserError::Conflict(field) => Status::already_exists(field),
-            UserError::LastAdmin => Status::failed_precondition("Cannot remove the last admin"),
-            UserError::Invalid { field, message } => astro_common::grpc::field_error(field, message),
-            UserError::InvalidImage(reason) => {
-                // The reason (a decoder's message) helps us, not the client.
-                tracing::debug!(%reason, "avatar refused");
-                Status::invalid_argument("Invalid image file")
+            UserError::NotFound => Reason::UserNotFound.status(),
+            UserError::Conflict("username") => Reason::UsernameTaken.status(),
+            UserError::Conflict(_) => Reason::EmailTaken.status(),
+            UserError::LastAdmin => Reason::LastAdmin.status(),
+            UserError::Invalid { field, error } => field_violation(field, &error),
+            UserError::InvalidImage(cause) => {
+                // The cause (a decoder's message) helps us, not the client.
+                tracing::debug!(%cause, "avatar refused");
+                Reason::InvalidImage.status()
             }
-            UserError::ImageTooLarge => Status::invalid_argument("File size must be less than 5MB"),
-            UserError::AvatarNotFound => Status::not_found("Avatar not found"),
+            UserError::ImageTooLarge => Reason::ImageTooLarge.status(),
+            UserError::AvatarNotFound => Reason::AvatarNotFound.status(),
             UserError::CloudinaryUnreachable(ref e) => {
-                tracing::warn!(error = %e, "avatar storage unavailable");
+                astro_common::dependency::record("cloudinary", e);
                 Status::unavailable("Service temporarily unavailable")
             }
             UserError::Database(ref e) if astro_common::db::is_unavailable(e) => {
-                tracing::warn!(error = %e, "database unavailable");
+                astro_common::dependency::record("database", &e);
                 Status::unavailable("Service temporarily unavailable")
             }
             other => {

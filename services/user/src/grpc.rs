@@ -6,22 +6,22 @@
 use crate::{
     avatar::Avatars,
     error::UserError,
-    repo::{ListQuery, NewUser, Sort, Stats, UserChanges, UserRecord, UserRepo},
+    repo::{ListQuery, NewUser, Role, Sort, Stats, UserChanges, UserRecord, UserRepo},
     validate,
 };
+use astro_common::domain::Page;
+use astro_common::input::InputError;
 use astro_common::time::{micros_to_timestamp, now_micros};
 use astro_proto::user::v1::{
-    self as pb, CountAdminsRequest, CountAdminsResponse, CreateUserRequest, Credentials, DeleteUserResponse,
-    GetCredentialsByEmailRequest, GetStatsRequest, GetUserRequest, ListUsersRequest, ListUsersResponse,
-    SetPasswordHashRequest, UpdateProfileRequest, UpdateUserRequest, user_service_server::UserService,
+    self as pb, CountAdminsRequest, CountAdminsResponse, CreateFirstAdminRequest, CreateFirstAdminResponse,
+    CreateUserRequest, Credentials, DeleteUserResponse, GetCredentialsByEmailRequest, GetStatsRequest,
+    GetUserRequest, ListUsersRequest, ListUsersResponse, SetPasswordHashRequest, UpdateProfileRequest,
+    UpdateUserRequest, user_service_server::UserService,
 };
 use astro_proto::user::v1::{AvatarBlob, GetAvatarRequest, SetAvatarRequest};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
-/// Page size when the caller leaves it unset (proto3 sends 0).
-const DEFAULT_PER_PAGE: u32 = 20;
-const MAX_PER_PAGE: u32 = 100;
 /// How far back a registration counts as recent in the stats.
 const RECENT_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 
@@ -56,7 +56,8 @@ fn user(record: UserRecord) -> pb::User {
         username: record.username,
         first_name: record.first_name,
         last_name: record.last_name,
-        role: record.role,
+        // Stored as `user` or `admin` (the column's CHECK constraint).
+        role: Role::parse(&record.role).map_or(0, Role::wire),
         is_verified: record.is_verified,
         is_active: record.is_active,
         avatar_url: record.avatar_url,
@@ -79,30 +80,12 @@ fn reply_user(result: Result<UserRecord, UserError>) -> Reply<pb::User> {
 }
 
 fn list_query(req: ListUsersRequest) -> Result<ListQuery, UserError> {
-    let page = req.page.max(1);
-    let per_page = match req.per_page {
-        0 => DEFAULT_PER_PAGE,
-        n if n > MAX_PER_PAGE => {
-            return Err(UserError::invalid(
-                "per_page",
-                format!("Input should be less than or equal to {MAX_PER_PAGE}"),
-            ));
-        }
-        n => n,
-    };
-    let sort = Sort::parse(&req.sort).ok_or_else(|| {
-        UserError::invalid(
-            "sort",
-            "sort must be one of created_at, email, username, optionally prefixed with '-'",
-        )
-    })?;
-    let role = match req.role.as_deref() {
-        None | Some("") => None,
-        Some(role) => Some(validate::role(role)?),
-    };
+    let page = Page::from_wire(req.page, req.per_page).map_err(|e| UserError::invalid("per_page", e))?;
+    let sort = Sort::parse(&req.sort).ok_or(UserError::invalid("sort", InputError::NotAllowed))?;
+    let role = req.role.map(validate::role).transpose()?;
     Ok(ListQuery {
-        limit: i64::from(per_page),
-        offset: (i64::from(page) - 1) * i64::from(per_page),
+        limit: page.limit(),
+        offset: page.offset(),
         search: req.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
         role,
         is_verified: req.is_verified,
@@ -133,7 +116,7 @@ impl UserService for UserGrpc {
             password_hash: validate::password_hash(&req.password_hash)?,
             first_name: validate::optional_name("first_name", req.first_name.as_deref())?,
             last_name: validate::optional_name("last_name", req.last_name.as_deref())?,
-            role: validate::role_or_default(&req.role)?,
+            role: validate::role_or_default(req.role)?,
             is_verified: req.is_verified,
         };
         reply_user(self.repo.create(new).await)
@@ -242,7 +225,7 @@ impl UserService for UserGrpc {
                 .map(|v| validate::name("last_name", &v))
                 .transpose()?,
             avatar_url: None,
-            role: req.role.as_deref().map(validate::role).transpose()?,
+            role: req.role.map(validate::role).transpose()?,
             is_verified: req.is_verified,
             is_active: req.is_active,
         };
@@ -257,6 +240,26 @@ impl UserService for UserGrpc {
     async fn count_admins(&self, _request: Request<CountAdminsRequest>) -> Reply<CountAdminsResponse> {
         let admins = self.repo.count_admins().await?;
         Ok(Response::new(CountAdminsResponse { admins }))
+    }
+
+    async fn create_first_admin(
+        &self,
+        request: Request<CreateFirstAdminRequest>,
+    ) -> Reply<CreateFirstAdminResponse> {
+        let req = request.into_inner();
+        let new = NewUser {
+            email: validate::email(&req.email)?,
+            username: validate::username(&req.username)?,
+            password_hash: validate::password_hash(&req.password_hash)?,
+            first_name: None,
+            last_name: None,
+            role: Role::Admin,
+            is_verified: true,
+        };
+        let created = self.repo.create_unless_admin_exists(new).await?;
+        Ok(Response::new(CreateFirstAdminResponse {
+            created: created.map(user),
+        }))
     }
 }
 

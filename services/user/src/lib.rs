@@ -1,5 +1,6 @@
 //! The user service: owns the `users` table (password hashes included; it never sees a plain
 //! password) and serves `user.v1.UserService` over gRPC.
+pub mod access;
 pub mod avatar;
 mod error;
 mod grpc;
@@ -11,10 +12,10 @@ pub use error::UserError;
 pub use grpc::UserGrpc;
 pub use migrations::MIGRATIONS;
 
+use astro_common::grpc::Listener;
 use astro_common::{Settings, db::Db};
 use astro_proto::user::v1::user_service_server::UserServiceServer;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// The gRPC service name reported by health checks.
@@ -40,8 +41,9 @@ impl UserApp {
 
     /// Serves gRPC (with health and reflection) on `listener` until `shutdown` is cancelled,
     /// then drains in-flight calls and closes the pool.
-    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), UserError> {
-        let (router, reporter) = astro_common::grpc::server_with_health(SERVICE_NAME).await;
+    pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), UserError> {
+        let (router, reporter) =
+            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         // Avatar uploads are bigger than tonic's 4 MiB default allows.
         let users = UserServiceServer::new(self.service)
             .max_decoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES)

@@ -14,6 +14,11 @@ const POSTGRES: &[MigrationStep] = &[
         "user_counts",
         include_str!("../migrations/postgres/0003_user_counts.sql"),
     ),
+    (
+        4,
+        "counter_shards",
+        include_str!("../migrations/postgres/0004_counter_shards.sql"),
+    ),
 ];
 
 const SQLITE: &[MigrationStep] = &[
@@ -27,6 +32,11 @@ const SQLITE: &[MigrationStep] = &[
         3,
         "user_counts",
         include_str!("../migrations/sqlite/0003_user_counts.sql"),
+    ),
+    (
+        4,
+        "counter_shards",
+        include_str!("../migrations/sqlite/0004_counter_shards.sql"),
     ),
 ];
 

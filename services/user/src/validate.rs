@@ -1,10 +1,7 @@
 //! Request fields parsed into what the repository stores. Callers validate too (the gateway
 //! answers 422 before calling); this is the service's own line of defence.
 use crate::{error::UserError, repo::Role};
-use astro_common::input;
-
-/// Longest accepted avatar URL.
-pub const AVATAR_URL_MAX: usize = 500;
+use astro_common::input::{self, AVATAR_URL_MAX, InputError};
 
 pub fn email(raw: &str) -> Result<String, UserError> {
     input::email(raw).map_err(|e| UserError::invalid("email", e))
@@ -24,14 +21,18 @@ pub fn optional_name(field: &'static str, raw: Option<&str>) -> Result<Option<St
     raw.map_or(Ok(None), |raw| name(field, raw))
 }
 
-/// `user` or `admin`.
-pub fn role(raw: &str) -> Result<Role, UserError> {
-    Role::parse(raw).ok_or_else(|| UserError::invalid("role", "String should match pattern '^(user|admin)$'"))
+/// A role on the wire: `ROLE_USER` or `ROLE_ADMIN`.
+pub fn role(wire: i32) -> Result<Role, UserError> {
+    Role::from_wire(wire).ok_or(UserError::invalid("role", InputError::NotAllowed))
 }
 
-/// A new user's role, where `""` (proto3's unset) is the default.
-pub fn role_or_default(raw: &str) -> Result<Role, UserError> {
-    if raw.is_empty() { Ok(Role::User) } else { role(raw) }
+/// A new user's role, where `ROLE_UNSPECIFIED` (proto3's unset) is the default.
+pub fn role_or_default(wire: i32) -> Result<Role, UserError> {
+    if wire == astro_proto::user::v1::Role::Unspecified as i32 {
+        Ok(Role::User)
+    } else {
+        role(wire)
+    }
 }
 
 /// An avatar URL: http or https only (no `javascript:` or `data:` URLs reach a browser), no
@@ -44,7 +45,7 @@ pub fn avatar_url(raw: &str) -> Result<Option<String>, UserError> {
     if value.chars().count() > AVATAR_URL_MAX {
         return Err(UserError::invalid(
             "avatar_url",
-            format!("String should have at most {AVATAR_URL_MAX} characters"),
+            InputError::TooLong(AVATAR_URL_MAX),
         ));
     }
     let lower = value.to_ascii_lowercase();
@@ -54,7 +55,7 @@ pub fn avatar_url(raw: &str) -> Result<Option<String>, UserError> {
     let well_formed = host.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
         && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if !well_formed {
-        return Err(UserError::invalid("avatar_url", "URL must use http or https"));
+        return Err(UserError::invalid("avatar_url", InputError::NotWebUrl));
     }
     Ok(Some(value.to_owned()))
 }
@@ -62,7 +63,7 @@ pub fn avatar_url(raw: &str) -> Result<Option<String>, UserError> {
 /// A password hash to store: anything non-empty (`auth` owns its format).
 pub fn password_hash(raw: &str) -> Result<String, UserError> {
     if raw.is_empty() {
-        return Err(UserError::invalid("password_hash", "must not be empty"));
+        return Err(UserError::invalid("password_hash", InputError::TooShort(1)));
     }
     Ok(raw.to_owned())
 }
@@ -88,9 +89,9 @@ mod tests {
 
     #[test]
     fn roles_default_to_user() {
-        assert_eq!(role_or_default("").unwrap(), Role::User);
-        assert!(role("").is_err());
-        assert_eq!(role("admin").unwrap(), Role::Admin);
-        assert!(role("root").is_err());
+        assert_eq!(role_or_default(0).unwrap(), Role::User);
+        assert!(role(0).is_err());
+        assert_eq!(role(Role::Admin.wire()).unwrap(), Role::Admin);
+        assert!(role(42).is_err());
     }
 }

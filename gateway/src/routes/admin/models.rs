@@ -1,10 +1,11 @@
 //! The JSON and query shapes of `/api/admin`, with their OpenAPI schemas.
+use crate::wording::ROLE_PATTERN;
 use crate::{
     error::ApiError,
     json::{Fields, JsonBody, Secrecy::Public},
     models::{UserResponse, name},
 };
-use astro_common::{input, time};
+use astro_common::{domain::Role, input, time};
 use astro_proto::{
     admin::v1::{RecordedEvent, Stats},
     user::v1::User,
@@ -13,11 +14,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// The pattern a role must match, as the original API declared it.
-pub const ROLE_PATTERN: &str = "^(user|admin)$";
-
 fn is_role(value: &str) -> bool {
-    matches!(value, "user" | "admin")
+    Role::parse(value).is_some()
+}
+
+/// A role the body's pattern check has accepted, as the wire spells it.
+pub fn wire_role(role: &str) -> i32 {
+    Role::parse(role).map_or(0, Role::wire)
 }
 
 /// `ceil(total / per_page)`: 0 pages when nothing matches.
@@ -163,7 +166,7 @@ impl AdminUpdateUserRequest {
             .has("username")
             .then(|| f.string("username", input::USERNAME_MIN, input::MAX_FIELD, Public));
         if let Some(Err(err)) = username.as_deref().filter(|u| !u.is_empty()).map(input::username) {
-            f.reject("username", err.to_string(), Public);
+            f.reject_rule("username", &err, Public);
         }
         let role = f.optional_string("role", input::MAX_FIELD, Public);
         if let Some(role) = &role {

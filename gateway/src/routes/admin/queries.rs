@@ -70,7 +70,7 @@ impl UserListQuery {
             page: self.page,
             per_page: self.per_page,
             search: self.search.clone(),
-            role: self.role.clone(),
+            role: self.role.as_deref().map(super::models::wire_role),
             is_verified: self.is_verified,
             is_active: self.is_active,
             sort: self.sort.clone().unwrap_or_default(),

@@ -1,5 +1,5 @@
 //! The audit log's storage: one table, written once per event, read newest first with
-//! optional filters. One implementation per database (`sql.rs` writes the SQL once).
+//! optional filters. [`SqlAuditRepo`] implements it on both databases.
 mod sql;
 
 use astro_common::db::Db;
@@ -7,7 +7,7 @@ use astro_proto::admin::v1::AuditEvent;
 use async_trait::async_trait;
 use std::sync::Arc;
 
-pub use sql::{PgAuditRepo, SqliteAuditRepo};
+pub use sql::SqlAuditRepo;
 
 /// A stored event: its id and time (µs since the Unix epoch) and what was recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,14 +39,14 @@ pub trait AuditRepo: Send + Sync {
     /// Anonymises a deleted user's events: their id, their address and user agent where they
     /// acted, and every such event's details go; what happened, when, and by whom else stays.
     async fn forget_user(&self, user_id: i64) -> Result<u64, sqlx::Error>;
+    /// Deletes at most `limit` of the oldest events recorded before `before` (µs); answers how
+    /// many. Concurrent callers delete disjoint rows.
+    async fn delete_before(&self, before: i64, limit: i64) -> Result<u64, sqlx::Error>;
 }
 
 /// The repository for whichever database `db` is.
 pub fn for_db(db: &Db) -> Arc<dyn AuditRepo> {
-    match db {
-        Db::Postgres(pool) => Arc::new(PgAuditRepo(pool.clone())),
-        Db::Sqlite(pool) => Arc::new(SqliteAuditRepo(pool.clone())),
-    }
+    Arc::new(SqlAuditRepo::new(db.clone()))
 }
 
 /// The `WHERE` for `filter`, from fixed fragments with `$n` placeholders in the order

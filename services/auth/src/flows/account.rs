@@ -2,7 +2,7 @@
 use super::{Auth, hash_token};
 use crate::audit::RequestContext;
 use crate::{error::AuthError, repo::Purpose};
-use astro_common::{input, password_policy, tokens::Claims};
+use astro_common::{domain::Role, input, password_policy, reason::Reason, tokens::Claims};
 use astro_proto::notification::v1::PurgeRecipientRequest;
 use astro_proto::{
     notification::v1::EmailKind,
@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tonic::Code;
 
-const BAD_RESET: AuthError = AuthError::BadRequest("Invalid or expired reset token");
+const BAD_RESET: AuthError = AuthError::Refused(Reason::InvalidResetToken);
 
 pub struct Registration {
     pub email: String,
@@ -29,8 +29,8 @@ impl Auth {
     /// Creates the user (the user service's unique indexes settle concurrent duplicates) and
     /// queues the verification email.
     pub async fn register(&self, form: Registration) -> Result<i64, AuthError> {
-        let email = input::email(&form.email).map_err(|e| invalid("email", e))?;
-        let username = input::username(&form.username).map_err(|e| invalid("username", e))?;
+        let email = input::email(&form.email).map_err(|e| AuthError::invalid("email", e))?;
+        let username = input::username(&form.username).map_err(|e| AuthError::invalid("username", e))?;
         let first_name = optional_name("first_name", form.first_name)?;
         let last_name = optional_name("last_name", form.last_name)?;
         let words = [
@@ -50,27 +50,25 @@ impl Auth {
                 password_hash,
                 first_name,
                 last_name,
-                role: "user".into(),
+                role: Role::User.wire(),
                 is_verified: false,
             })
             .await;
         let user = match created {
             Ok(response) => response.into_inner(),
-            Err(status) if status.code() == Code::AlreadyExists => {
-                return Err(AuthError::BadRequest(if status.message() == "username" {
-                    "Username already taken"
-                } else {
-                    "Email already registered"
-                }));
+            Err(status) => {
+                return Err(match Reason::of(&status) {
+                    Some(reason @ (Reason::EmailTaken | Reason::UsernameTaken)) => AuthError::Refused(reason),
+                    _ => AuthError::Downstream(status),
+                });
             }
-            Err(status) => return Err(AuthError::Downstream(status)),
         };
         self.send_one_time_token(&user, Purpose::VerifyEmail).await?;
         Ok(user.id)
     }
 
     pub async fn verify_email(&self, token: &str) -> Result<(), AuthError> {
-        const BAD: AuthError = AuthError::BadRequest("Invalid or expired verification token");
+        const BAD: AuthError = AuthError::Refused(Reason::InvalidVerificationToken);
         let user_id = self
             .repo
             .consume_one_time_token(&hash_token(token), Purpose::VerifyEmail)
@@ -94,7 +92,7 @@ impl Auth {
             return Ok(());
         };
         if user.is_verified {
-            return Err(AuthError::BadRequest("Email already verified"));
+            return Err(AuthError::Refused(Reason::AlreadyVerified));
         }
         self.send_one_time_token(&user, Purpose::VerifyEmail).await
     }
@@ -165,7 +163,7 @@ impl Auth {
             .verify(current, Some(credentials.password_hash))
             .await?
         {
-            return Err(AuthError::BadRequest("Current password is incorrect"));
+            return Err(AuthError::Refused(Reason::WrongCurrentPassword));
         }
         check_policy("new_password", &new, &user_words(&user))?;
         let password_hash = self.hasher.hash(new).await?;
@@ -190,7 +188,7 @@ impl Auth {
                 .verify(password, Some(credentials.password_hash))
                 .await?
         {
-            return Err(AuthError::BadRequest("Password is incorrect"));
+            return Err(AuthError::Refused(Reason::WrongPassword));
         }
         let user = credentials.user.unwrap_or_default();
         self.revoke_sessions(user_id, None).await?;
@@ -236,7 +234,7 @@ impl Auth {
 
     /// The caller's id and stored credentials; an unknown user is an invalid token.
     async fn caller_credentials(&self, caller: &Claims) -> Result<(i64, Credentials), AuthError> {
-        const INVALID: AuthError = AuthError::Unauthenticated("Could not validate credentials");
+        const INVALID: AuthError = AuthError::Refused(Reason::InvalidToken);
         let user_id = caller.user_id().map_err(|_| INVALID)?;
         let credentials = self.credentials(user_id).await?.ok_or(INVALID)?;
         Ok((user_id, credentials))
@@ -278,20 +276,12 @@ fn user_words(user: &User) -> [&str; 4] {
 }
 
 fn check_policy(field: &'static str, password: &SecretString, words: &[&str]) -> Result<(), AuthError> {
-    password_policy::check(password.expose_secret(), words)
-        .map_err(|reason| AuthError::WeakPassword { field, reason })
-}
-
-fn invalid(field: &'static str, err: input::InputError) -> AuthError {
-    AuthError::Invalid {
-        field,
-        message: err.to_string(),
-    }
+    password_policy::check(password.expose_secret(), words).map_err(|weak| AuthError::invalid(field, weak))
 }
 
 fn optional_name(field: &'static str, value: Option<String>) -> Result<Option<String>, AuthError> {
     match value {
         None => Ok(None),
-        Some(raw) => input::name(&raw, input::MAX_FIELD).map_err(|e| invalid(field, e)),
+        Some(raw) => input::name(&raw, input::MAX_FIELD).map_err(|e| AuthError::invalid(field, e)),
     }
 }

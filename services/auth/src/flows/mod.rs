@@ -10,7 +10,7 @@ use crate::{
     hashing::PasswordHasher,
     repo::{AuthRepo, OutboxEmail, Purpose},
 };
-use astro_common::grpc::GrpcChannel;
+use astro_common::dependency::ServiceChannel;
 use astro_common::{revocation::RevocationStore, tokens::TokenKeys};
 use astro_proto::{
     notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
@@ -29,14 +29,14 @@ const RESET_TTL: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Auth {
     pub(crate) repo: Arc<dyn AuthRepo>,
-    pub(crate) users: UserServiceClient<GrpcChannel>,
+    pub(crate) users: UserServiceClient<ServiceChannel>,
     pub(crate) keys: Arc<TokenKeys>,
     pub(crate) revocations: Arc<dyn RevocationStore>,
     pub(crate) hasher: Arc<PasswordHasher>,
     /// Wakes the outbox relay after a state change queued an email.
     pub(crate) outbox_wake: Arc<Notify>,
     pub(crate) audit: AuditLog,
-    pub(crate) notifications: NotificationServiceClient<GrpcChannel>,
+    pub(crate) notifications: NotificationServiceClient<ServiceChannel>,
 }
 
 impl Auth {

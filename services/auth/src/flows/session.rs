@@ -5,6 +5,7 @@ use crate::{
     error::AuthError,
     repo::{NewRefreshToken, NewSession, Rotation},
 };
+use astro_common::reason::Reason;
 use astro_common::tokens::{Minted, TokenError, TokenKind};
 use astro_proto::{
     auth::v1::TokenPair,
@@ -14,9 +15,9 @@ use secrecy::SecretString;
 use serde_json::json;
 use tonic::Code;
 
-const BAD_LOGIN: AuthError = AuthError::Unauthenticated("Incorrect email or password");
-const INVALID: AuthError = AuthError::Unauthenticated("Could not validate credentials");
-const REVOKED: AuthError = AuthError::Unauthenticated("Token has been invalidated");
+const BAD_LOGIN: AuthError = AuthError::Refused(Reason::InvalidCredentials);
+const INVALID: AuthError = AuthError::Refused(Reason::InvalidToken);
+const REVOKED: AuthError = AuthError::Refused(Reason::TokenRevoked);
 
 impl Auth {
     /// Checks the password (against a dummy hash for unknown emails, so timing does not tell
@@ -56,7 +57,7 @@ impl Auth {
                 Some(user.id),
                 json!({}),
             );
-            return Err(AuthError::Forbidden("Account is disabled"));
+            return Err(AuthError::Refused(Reason::AccountDisabled));
         }
         let sid = uuid::Uuid::new_v4().simple().to_string();
         let refresh = self.keys.mint(TokenKind::Refresh, user.id, &sid);
@@ -93,16 +94,20 @@ impl Auth {
     /// Rotates a refresh token. Presenting one that was already used revokes its session.
     pub async fn refresh(&self, token: &str, ctx: &RequestContext) -> Result<TokenPair, AuthError> {
         let claims = self.keys.verify(TokenKind::Refresh, token).map_err(|e| match e {
-            TokenError::WrongType => AuthError::Unauthenticated("Invalid token type"),
+            TokenError::WrongType => AuthError::Refused(Reason::WrongTokenType),
             TokenError::Invalid => INVALID,
         })?;
         let user_id = claims.user_id().map_err(|_| INVALID)?;
         let user = self
             .user(user_id)
             .await?
-            .ok_or(AuthError::Unauthenticated("User not found"))?;
+            .ok_or(AuthError::Refused(Reason::UnknownUser))?;
         if !user.is_active {
-            return Err(AuthError::Forbidden("Account is disabled"));
+            // Disabling ends the user's sessions; should this one have escaped (disabled
+            // directly in the database), end it now, so enabling the account again does not
+            // bring it back.
+            self.revoke_session(&claims.sid).await?;
+            return Err(REVOKED);
         }
         let next = self.keys.mint(TokenKind::Refresh, user_id, &claims.sid);
         match self

@@ -1,9 +1,9 @@
 //! Storage of sessions, refresh tokens, one-time tokens and the email outbox, behind a trait
-//! with one implementation per database (`sql.rs` writes the SQL once for both).
+//! that [`SqlAuthRepo`] implements on both databases.
 mod sql;
 
 use async_trait::async_trait;
-pub use sql::{PgAuthRepo, SqliteAuthRepo};
+pub use sql::SqlAuthRepo;
 use std::sync::Arc;
 
 pub type RepoResult<T> = Result<T, sqlx::Error>;
@@ -50,7 +50,7 @@ pub struct OutboxEmail {
     pub token: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct QueuedEmail {
     pub id: i64,
     pub idempotency_key: String,
@@ -59,6 +59,32 @@ pub struct QueuedEmail {
     pub name: String,
     pub token: String,
     pub attempts: i32,
+}
+
+/// The tables whose rows expire, in the order the janitor empties them: refresh tokens before
+/// the sessions they belong to (a session expires with its newest token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiring {
+    RefreshTokens,
+    Sessions,
+    OneTimeTokens,
+}
+
+impl Expiring {
+    pub const ALL: [Expiring; 3] = [
+        Expiring::RefreshTokens,
+        Expiring::Sessions,
+        Expiring::OneTimeTokens,
+    ];
+
+    /// The table's name (also the metric's `table` label).
+    pub fn table(self) -> &'static str {
+        match self {
+            Expiring::RefreshTokens => "refresh_tokens",
+            Expiring::Sessions => "sessions",
+            Expiring::OneTimeTokens => "one_time_tokens",
+        }
+    }
 }
 
 /// The result of presenting a refresh token.
@@ -100,14 +126,14 @@ pub trait AuthRepo: Send + Sync {
     async fn due_emails(&self, limit: i64) -> RepoResult<Vec<QueuedEmail>>;
     async fn remove_email(&self, id: i64) -> RepoResult<()>;
     async fn retry_email(&self, id: i64, next_attempt_at: i64) -> RepoResult<()>;
+    /// Deletes at most `limit` rows of `table` that expired before `before` (µs); answers how
+    /// many. Concurrent callers delete disjoint rows.
+    async fn delete_expired(&self, table: Expiring, before: i64, limit: i64) -> RepoResult<u64>;
     /// Removes everything of a deleted user; queued emails of the kinds in `keep_kinds` stay.
     async fn delete_user_data(&self, user_id: i64, keep_kinds: &[i32]) -> RepoResult<()>;
 }
 
 /// The repository for the connected database.
 pub fn for_db(db: &astro_common::db::Db) -> Arc<dyn AuthRepo> {
-    match db {
-        astro_common::db::Db::Postgres(pool) => Arc::new(PgAuthRepo(pool.clone())),
-        astro_common::db::Db::Sqlite(pool) => Arc::new(SqliteAuthRepo(pool.clone())),
-    }
+    Arc::new(SqlAuthRepo::new(db.clone()))
 }

@@ -1,11 +1,11 @@
 //! One contract, both databases: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
-use crate::helpers::TestDb;
 use astro_common::time::now_micros;
 use notification_service::{
     kind::EmailKind,
-    queue::{self, EmailQueue, NewEmail, QueueCounts, Retry},
+    queue::{self, EmailQueue, Finished, NewEmail, QueueCounts, Retry},
 };
 use std::{collections::HashSet, sync::Arc};
+use testkit::on_each_backend;
 
 const MINUTE: i64 = 60_000_000;
 
@@ -28,13 +28,7 @@ where
     F: Fn(Arc<dyn EmailQueue>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let mut dbs = vec![TestDb::sqlite().await];
-    dbs.extend(TestDb::postgres().await);
-    for test_db in dbs {
-        test_db.db.migrate(&queue::MIGRATIONS).await.unwrap();
-        contract(queue::for_db(&test_db.db)).await;
-        test_db.drop_db().await;
-    }
+    on_each_backend("nt", &queue::MIGRATIONS, |db| contract(queue::for_db(&db))).await;
 }
 
 #[tokio::test]
@@ -200,6 +194,51 @@ async fn purge_deletes_the_listed_kinds_of_one_recipient_in_every_state() {
             QueueCounts {
                 pending: 2,
                 sent: 0,
+                dead: 0
+            }
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_finished_emails_older_than_the_cutoff_are_deleted_a_batch_at_a_time() {
+    on_both(|q| async move {
+        for key in ["sent-1", "sent-2", "sent-late", "dead", "pending"] {
+            q.enqueue(&email(key, EmailKind::Verification, "a@x.test"))
+                .await
+                .unwrap();
+        }
+        let now = now_micros();
+        let ids: Vec<i64> = q
+            .claim_due(now, 10, now + MINUTE)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        q.mark_sent(ids[0], now).await.unwrap();
+        q.mark_sent(ids[1], now).await.unwrap();
+        q.mark_sent(ids[2], now + 10 * MINUTE).await.unwrap();
+        q.mark_failed(ids[3], 1, "550 no such user", Retry::Never)
+            .await
+            .unwrap();
+        q.release(&ids[4..]).await.unwrap();
+
+        let before = now + MINUTE;
+        assert_eq!(q.delete_finished(Finished::Sent, before, 1).await.unwrap(), 1);
+        assert_eq!(q.delete_finished(Finished::Sent, before, 10).await.unwrap(), 1);
+        assert_eq!(q.delete_finished(Finished::Sent, before, 10).await.unwrap(), 0);
+        assert_eq!(
+            q.delete_finished(Finished::Dead, now - MINUTE, 10).await.unwrap(),
+            0
+        );
+        assert_eq!(q.delete_finished(Finished::Dead, before, 10).await.unwrap(), 1);
+        assert_eq!(
+            q.stats().await.unwrap(),
+            QueueCounts {
+                pending: 1,
+                sent: 1,
                 dead: 0
             }
         );

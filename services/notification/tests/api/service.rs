@@ -26,8 +26,8 @@ async fn a_verification_email_is_delivered_as_an_eml_file_with_both_parts() {
     );
     assert!(app.client.send_email(req).await.unwrap().into_inner().queued);
 
-    let mails = app.wait_for_mail(1).await;
-    let parsed = mailparse::parse_mail(mails[0].as_bytes()).unwrap();
+    let mails = app.mail.wait_for_any(1).await;
+    let parsed = mailparse::parse_mail(mails[0].raw.as_bytes()).unwrap();
     assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
     let header = |name: &str| {
         parsed
@@ -52,12 +52,7 @@ async fn a_verification_email_is_delivered_as_an_eml_file_with_both_parts() {
     assert!(text.contains(&link) && html.contains(&link), "{text}\n{html}");
     assert!(html.contains("Ann &lt;b&gt;") && text.contains("Hi Ann <b>,"));
 
-    let stats = app
-        .client
-        .get_queue_stats(QueueStatsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let stats = app.settled_stats().await;
     assert_eq!((stats.pending, stats.sent, stats.dead), (0, 1, 0));
     app.stop().await;
 }
@@ -81,7 +76,7 @@ async fn send_email_twice_with_one_key_queues_one_email() {
             .queued
     );
     assert!(!app.client.send_email(req).await.unwrap().into_inner().queued);
-    app.wait_for_mail(1).await;
+    app.mail.wait_for_any(1).await;
     let stats = app
         .client
         .get_queue_stats(QueueStatsRequest {})
@@ -89,7 +84,7 @@ async fn send_email_twice_with_one_key_queues_one_email() {
         .unwrap()
         .into_inner();
     assert_eq!(stats.pending + stats.sent, 1);
-    assert_eq!(app.wait_for_mail(1).await.len(), 1);
+    assert_eq!(app.mail.wait_for_any(1).await.len(), 1);
     app.stop().await;
 }
 

@@ -7,7 +7,6 @@ use super::{ListQuery, SortKey};
 pub(super) enum Bind {
     Text(String),
     Bool(bool),
-    Int(i64),
 }
 
 /// The page query and the count query, sharing one `WHERE`.
@@ -18,7 +17,8 @@ pub(super) struct ListSql {
     /// Binds `filter_binds` only.
     pub count: String,
     pub filter_binds: Vec<Bind>,
-    pub page_binds: [Bind; 2],
+    /// `LIMIT` and `OFFSET`.
+    pub page_binds: [i64; 2],
 }
 
 /// Builds the statements for `query`, selecting `columns`.
@@ -82,14 +82,15 @@ pub(super) fn build(query: &ListQuery, columns: &str) -> ListSql {
     ListSql {
         rows,
         // Without a search the filters are all on the counted columns, so the trigger-kept
-        // counters (migration 3) answer exactly, without touching the table.
+        // counters (migrations 3 and 4) answer exactly, without touching the table; `SUM`
+        // adds up their shard rows.
         count: if query.search.is_some() {
             format!("SELECT COUNT(*) FROM users{where_clause}")
         } else {
             format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM user_counts{where_clause}")
         },
         filter_binds: binds,
-        page_binds: [Bind::Int(query.limit), Bind::Int(query.offset)],
+        page_binds: [query.limit, query.offset],
     }
 }
 
@@ -144,7 +145,7 @@ mod tests {
         );
         assert!(sql.count.contains("role = $2 AND is_verified = $3"));
         assert_eq!(sql.filter_binds.len(), 3);
-        assert_eq!(sql.page_binds, [Bind::Int(20), Bind::Int(40)]);
+        assert_eq!(sql.page_binds, [20, 40]);
     }
 
     #[test]

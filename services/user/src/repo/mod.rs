@@ -1,5 +1,5 @@
-//! Storage of users behind a small trait, one implementation per database, so the gRPC layer
-//! never knows which database it runs on.
+//! Storage of users behind a small trait, so the gRPC layer never knows which database it runs
+//! on; [`SqlUserRepo`] implements it on both.
 mod list;
 mod sql;
 
@@ -8,36 +8,13 @@ use astro_common::db::Db;
 use async_trait::async_trait;
 use std::sync::Arc;
 
-pub use sql::{PgUserRepo, SqliteUserRepo};
+pub use sql::SqlUserRepo;
 
-/// What a user may be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    User,
-    Admin,
-}
-
-impl Role {
-    /// The stored (and wire) spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses the stored spelling; anything else is not a role.
-    pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "user" => Some(Role::User),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+pub use astro_common::domain::Role;
 
 /// A stored user, password hash included (it never leaves the service except in `Credentials`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Read straight from the row: its fields are the columns.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: i64,
     pub email: String,
@@ -183,14 +160,15 @@ pub trait UserRepo: Send + Sync {
     /// `recent_since` is the creation time (µs) from which a registration counts as recent.
     async fn stats(&self, recent_since: i64) -> Result<Stats, UserError>;
     async fn count_admins(&self) -> Result<u64, UserError>;
+    /// Creates `user` only if no user has the admin role, the check and the insert one atomic
+    /// step even across processes (replicas bootstrapping the first admin at once);
+    /// `Ok(None)` when an admin exists.
+    async fn create_unless_admin_exists(&self, user: NewUser) -> Result<Option<UserRecord>, UserError>;
 }
 
 /// The repository for whichever database `db` is.
 pub fn for_db(db: &Db) -> Arc<dyn UserRepo> {
-    match db {
-        Db::Postgres(pool) => Arc::new(PgUserRepo(pool.clone())),
-        Db::Sqlite(pool) => Arc::new(SqliteUserRepo(pool.clone())),
-    }
+    Arc::new(SqlUserRepo::new(db.clone()))
 }
 
 /// Maps a failed write to a conflict on the unique field it violated, if that is what it was.

@@ -1,11 +1,13 @@
 //! Credentials, account flags, the admin edit and deletion.
-use crate::helpers::{Client, create, get, micros, new_user, on_both_backends};
+use crate::helpers::{Client, create, get, micros, new_user};
+use astro_common::reason::Reason;
+use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{
     CountAdminsRequest, GetCredentialsByEmailRequest, SetPasswordHashRequest, UpdateUserRequest,
 };
 use tonic::Code;
 
-on_both_backends!(credentials_and_flags, admin_edit, delete_returns_the_user);
+testkit::on_both_backends!(crate::helpers::run => credentials_and_flags, admin_edit, delete_returns_the_user);
 
 async fn credentials_and_flags(mut client: Client) {
     let user = create(&mut client, new_user("frank")).await;
@@ -74,23 +76,26 @@ async fn admin_edit(mut client: Client) {
         .update_user(edit(|r| r.email = Some("HANK@example.com".into())))
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "email"));
+    assert_eq!(
+        (err.code(), Reason::of(&err)),
+        (Code::AlreadyExists, Some(Reason::EmailTaken))
+    );
     let err = client
         .update_user(edit(|r| r.username = Some("Hank".into())))
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "username"));
-    let err = client
-        .update_user(edit(|r| r.role = Some("root".into())))
-        .await
-        .unwrap_err();
+    assert_eq!(
+        (err.code(), Reason::of(&err)),
+        (Code::AlreadyExists, Some(Reason::UsernameTaken))
+    );
+    let err = client.update_user(edit(|r| r.role = Some(42))).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 
     let edited = client
         .update_user(edit(|r| {
             r.email = Some(" Gina.New@Example.com ".into());
             r.username = Some("GinaNew".into());
-            r.role = Some("admin".into());
+            r.role = Some(Role::Admin as i32);
             r.is_verified = Some(true);
             r.is_active = Some(false);
         }))
@@ -99,7 +104,7 @@ async fn admin_edit(mut client: Client) {
         .into_inner();
     assert_eq!(edited.email, "gina.new@example.com");
     assert_eq!(edited.username, "GinaNew");
-    assert_eq!(edited.role, "admin");
+    assert_eq!(edited.role(), Role::Admin);
     assert!(edited.is_verified && !edited.is_active);
     assert_eq!(edited.first_name, gina.first_name);
 

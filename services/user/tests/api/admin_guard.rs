@@ -1,14 +1,16 @@
 //! The last active, verified admin is never demoted, disabled, unverified or deleted, checked
 //! in the same statement as the write, so concurrent changes cannot leave zero admins.
-use crate::helpers::{Client, create, get, new_user, on_both_backends};
+use crate::helpers::{Client, create, get, new_user};
+use astro_common::reason::Reason;
+use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{CreateUserRequest, ListUsersRequest, UpdateUserRequest};
 use tonic::Code;
 
-on_both_backends!(the_last_admin_stays, concurrent_demotions_leave_an_admin);
+testkit::on_both_backends!(crate::helpers::run => the_last_admin_stays, concurrent_demotions_leave_an_admin);
 
 fn admin(name: &str) -> CreateUserRequest {
     CreateUserRequest {
-        role: "admin".into(),
+        role: Role::Admin as i32,
         is_verified: true,
         ..new_user(name)
     }
@@ -25,7 +27,7 @@ fn edit(id: i64, f: impl FnOnce(&mut UpdateUserRequest)) -> UpdateUserRequest {
 
 async fn working_admins(client: &mut Client) -> u64 {
     let request = ListUsersRequest {
-        role: Some("admin".into()),
+        role: Some(Role::Admin as i32),
         is_active: Some(true),
         is_verified: Some(true),
         ..Default::default()
@@ -36,15 +38,15 @@ async fn working_admins(client: &mut Client) -> u64 {
 async fn the_last_admin_stays(mut client: Client) {
     let only = create(&mut client, admin("root")).await;
     let refusals = [
-        edit(only.id, |r| r.role = Some("user".into())),
+        edit(only.id, |r| r.role = Some(Role::User as i32)),
         edit(only.id, |r| r.is_active = Some(false)),
         edit(only.id, |r| r.is_verified = Some(false)),
     ];
     for request in refusals {
         let err = client.update_user(request).await.unwrap_err();
         assert_eq!(
-            (err.code(), err.message()),
-            (Code::FailedPrecondition, "Cannot remove the last admin")
+            (err.code(), Reason::of(&err)),
+            (Code::FailedPrecondition, Some(Reason::LastAdmin))
         );
     }
     let err = client.admin_delete_user(get(only.id)).await.unwrap_err();
@@ -67,7 +69,7 @@ async fn the_last_admin_stays(mut client: Client) {
     // With a second admin, the first may go.
     create(&mut client, admin("second")).await;
     client
-        .update_user(edit(only.id, |r| r.role = Some("user".into())))
+        .update_user(edit(only.id, |r| r.role = Some(Role::User as i32)))
         .await
         .unwrap();
     assert_eq!(working_admins(&mut client).await, 1);
@@ -81,7 +83,7 @@ async fn concurrent_demotions_leave_an_admin(mut client: Client) {
         // Only the new pair are admins now, so their race decides whether any admin remains.
         if let Some(id) = survivor {
             client
-                .update_user(edit(id, |r| r.role = Some("user".into())))
+                .update_user(edit(id, |r| r.role = Some(Role::User as i32)))
                 .await
                 .unwrap();
         }
@@ -89,7 +91,7 @@ async fn concurrent_demotions_leave_an_admin(mut client: Client) {
         // Alternate the kinds of removal, so the writes race in different ways.
         let outcomes = if round % 2 == 0 {
             let (x, y) = tokio::join!(
-                c1.update_user(edit(a.id, |r| r.role = Some("user".into()))),
+                c1.update_user(edit(a.id, |r| r.role = Some(Role::User as i32))),
                 c2.update_user(edit(b.id, |r| r.is_active = Some(false))),
             );
             [x.map(drop), y.map(drop)]

@@ -1,11 +1,12 @@
 //! The admin listing and the stats.
-use crate::helpers::{Client, create, new_user, on_both_backends};
+use crate::helpers::{Client, create, new_user};
+use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{
     CreateUserRequest, GetStatsRequest, ListUsersRequest, ListUsersResponse, Stats, UpdateUserRequest,
 };
 use tonic::Code;
 
-on_both_backends!(
+testkit::on_both_backends!(crate::helpers::run =>
     search_matches_wildcards_literally,
     sort_and_pagination,
     filters_and_totals,
@@ -129,27 +130,29 @@ async fn filters_and_totals(mut client: Client) {
         let user = create(&mut client, new_user(&format!("user{i}"))).await;
         let edit = UpdateUserRequest {
             id: user.id,
-            role: (i == 0).then(|| "admin".into()),
+            role: (i == 0).then_some(Role::Admin as i32),
             is_verified: Some(i % 2 == 0),
             is_active: Some(i != 5),
             ..Default::default()
         };
         client.update_user(edit).await.unwrap();
     }
-    let filter = |role: Option<&str>, verified, active| ListUsersRequest {
+    let filter = |role: Option<Role>, verified, active| ListUsersRequest {
         per_page: 1,
-        role: role.map(Into::into),
+        role: role.map(|r| r as i32),
         is_verified: verified,
         is_active: active,
         ..Default::default()
     };
     assert_eq!(list(&mut client, filter(None, None, None)).await.total, 6);
     assert_eq!(
-        list(&mut client, filter(Some("admin"), None, None)).await.total,
+        list(&mut client, filter(Some(Role::Admin), None, None))
+            .await
+            .total,
         1
     );
     assert_eq!(
-        list(&mut client, filter(Some("user"), Some(true), None))
+        list(&mut client, filter(Some(Role::User), Some(true), None))
             .await
             .total,
         2
@@ -180,7 +183,7 @@ async fn stats_count_everything(mut client: Client) {
         if i == 0 {
             let edit = UpdateUserRequest {
                 id: user.id,
-                role: Some("admin".into()),
+                role: Some(Role::Admin as i32),
                 is_active: Some(false),
                 ..Default::default()
             };

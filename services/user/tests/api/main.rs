@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set) on PostgreSQL.
 mod accounts;
 mod admin_guard;
+mod counters;
+mod first_admin;
 mod helpers;
 mod listing;
 mod users;

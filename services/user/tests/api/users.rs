@@ -1,9 +1,11 @@
 //! Creating users and changing their profiles, including under concurrency.
-use crate::helpers::{Client, create, get, micros, new_user, on_both_backends};
+use crate::helpers::{Client, create, get, micros, new_user};
+use astro_common::reason::Reason;
+use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{CreateUserRequest, UpdateProfileRequest};
 use tonic::Code;
 
-on_both_backends!(
+testkit::on_both_backends!(crate::helpers::run =>
     create_then_get,
     duplicates_are_already_exists,
     concurrent_duplicate_creates_yield_one_user,
@@ -27,7 +29,7 @@ async fn create_then_get(mut client: Client) {
     assert_eq!(created.username, "Alice", "case is kept");
     assert_eq!(created.first_name.as_deref(), Some("Alice"));
     assert_eq!(created.last_name, None);
-    assert_eq!(created.role, "user", "empty role defaults to user");
+    assert_eq!(created.role(), Role::User, "an unspecified role defaults to user");
     assert!(!created.is_verified);
     assert!(created.is_active);
     assert!(created.created_at.is_some() && created.created_at == created.updated_at);
@@ -38,7 +40,7 @@ async fn create_then_get(mut client: Client) {
 
     let missing = client.get_user(get(created.id + 1000)).await.unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
-    assert_eq!(missing.message(), "User not found");
+    assert_eq!(Reason::of(&missing), Some(Reason::UserNotFound));
 }
 
 async fn duplicates_are_already_exists(mut client: Client) {
@@ -48,14 +50,20 @@ async fn duplicates_are_already_exists(mut client: Client) {
         ..new_user("bob")
     };
     let err = client.create_user(same_email).await.unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "email"));
+    assert_eq!(
+        (err.code(), Reason::of(&err)),
+        (Code::AlreadyExists, Some(Reason::EmailTaken))
+    );
 
     let same_username = CreateUserRequest {
         email: "x@example.com".into(),
         ..new_user("BOB")
     };
     let err = client.create_user(same_username).await.unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::AlreadyExists, "username"));
+    assert_eq!(
+        (err.code(), Reason::of(&err)),
+        (Code::AlreadyExists, Some(Reason::UsernameTaken))
+    );
 
     let bad = CreateUserRequest {
         email: "not-an-email".into(),
@@ -66,7 +74,7 @@ async fn duplicates_are_already_exists(mut client: Client) {
         Code::InvalidArgument
     );
     let bad_role = CreateUserRequest {
-        role: "root".into(),
+        role: 42,
         ..new_user("carol")
     };
     assert_eq!(
@@ -90,7 +98,7 @@ async fn concurrent_duplicate_creates_yield_one_user(client: Client) {
     for attempt in attempts {
         match attempt.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(status) => assert_eq!((status.code(), status.message()), (Code::AlreadyExists, "email")),
+            Err(status) => assert_eq!(Reason::of(&status), Some(Reason::EmailTaken)),
         }
     }
     assert_eq!(ok, 1);

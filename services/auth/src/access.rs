@@ -1,0 +1,64 @@
+//! Who may call each RPC of `auth.v1.AuthService` on the mutual-TLS plane.
+use astro_common::grpc::{AccessRule, AccessTable, Caller, Peer};
+
+const GATEWAY: &[Caller] = &[Caller::Platform(Peer::Gateway)];
+const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];
+
+pub const ACCESS: AccessTable = AccessTable {
+    service: "auth.v1.AuthService",
+    rules: &[
+        // The public HTTP flows, reached only through the gateway.
+        AccessRule {
+            method: "Register",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "Login",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "Logout",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "Refresh",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "ForgotPassword",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "ResetPassword",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "VerifyEmail",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "ResendVerification",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "ChangePassword",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "DeleteAccount",
+            callers: GATEWAY,
+        },
+        // Admin use cases: the admin service, after it has checked the admin's role.
+        AccessRule {
+            method: "RevokeUserSessions",
+            callers: ADMIN,
+        },
+        AccessRule {
+            method: "PurgeUser",
+            callers: ADMIN,
+        },
+    ],
+};
+
+/// The tables this process's gRPC server enforces.
+pub static SERVED: [&AccessTable; 1] = [&ACCESS];

@@ -1,0 +1,61 @@
+use super::*;
+
+fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    Settings::from_lookup(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+}
+
+#[test]
+fn cors_origins_accept_json_and_commas() {
+    let s = settings(&[("CORS_ORIGINS", r#"["http://a.test","http://b.test"]"#)]).unwrap();
+    assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+    let s = settings(&[("CORS_ORIGINS", "http://a.test, http://b.test")]).unwrap();
+    assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+}
+
+#[test]
+fn production_refuses_default_and_short_secrets() {
+    assert!(settings(&[("ENVIRONMENT", "production")]).is_err());
+    let short = [
+        ("ENVIRONMENT", "production"),
+        ("JWT_SECRET", "short"),
+        ("JWT_REFRESH_SECRET", "short"),
+    ];
+    assert!(settings(&short).is_err());
+    let long = "x".repeat(32);
+    let ok = [
+        ("ENVIRONMENT", "production"),
+        ("JWT_SECRET", long.as_str()),
+        ("JWT_REFRESH_SECRET", long.as_str()),
+    ];
+    assert!(settings(&ok).is_ok());
+}
+
+#[test]
+fn janitor_settings_have_defaults_and_refuse_zero_or_negative() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.janitor.interval, Duration::from_secs(3600));
+    assert_eq!(s.janitor.email_retention, Duration::from_secs(30 * 86_400));
+    assert_eq!(s.janitor.audit_retention, Duration::from_secs(365 * 86_400));
+    let s = settings(&[("EMAIL_RETENTION_DAYS", "7"), ("JANITOR_INTERVAL_SECS", "5")]).unwrap();
+    assert_eq!(s.janitor.email_retention, Duration::from_secs(7 * 86_400));
+    assert_eq!(s.janitor.interval, Duration::from_secs(5));
+    for name in [
+        "EMAIL_RETENTION_DAYS",
+        "AUDIT_RETENTION_DAYS",
+        "JANITOR_INTERVAL_SECS",
+    ] {
+        for value in ["0", "-3"] {
+            let err = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.contains(name) && err.contains("positive"), "{err}");
+        }
+    }
+    assert!(settings(&[("AUDIT_RETENTION_DAYS", "ten")]).is_err());
+}
+
+#[test]
+fn smtp_tls_follows_the_port() {
+    let s = settings(&[("SMTP_HOST", "mail"), ("SMTP_PORT", "465")]).unwrap();
+    assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::Tls);
+    let s = settings(&[("SMTP_HOST", "mail"), ("SMTP_PORT", "1025")]).unwrap();
+    assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::None);
+}
