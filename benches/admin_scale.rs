@@ -6,7 +6,7 @@
 //! (the database `astro_bench` is created next to it and kept, so later runs skip the load;
 //! `BENCH_RELOAD=1` loads again).
 use astro_auth::Stack;
-use astro_common::Settings;
+use astro_platform::{Settings, config::Config as _};
 use sqlx::{Connection, PgConnection, Row};
 use std::{
     collections::HashMap,

@@ -2,7 +2,7 @@
 //! with `astro-auth create-admin`.
 use crate::Stack;
 use anyhow::Context;
-use astro_common::{
+use astro_platform::{
     Settings,
     config::InitialAdmin,
     grpc::{Peer, Plane},
@@ -33,11 +33,11 @@ pub(crate) async fn initial_admin(stack: &mut Stack) -> anyhow::Result<()> {
 /// Creates `admin` as a verified admin (whether or not other admins exist), with the user
 /// service started in process for the time it takes. Returns the new id.
 pub async fn create_admin(settings: &Settings, admin: &InitialAdmin) -> anyhow::Result<i64> {
-    let users = UserApp::build(settings)
+    let users = UserApp::build(&settings.into())
         .await
         .context("opening the users database")?;
     let plane = Plane::in_process();
-    let listener = plane.listen(Peer::User, settings).await?;
+    let listener = plane.listen(Peer::User, &settings.process).await?;
     let stop = CancellationToken::new();
     let server = tokio::spawn(users.serve(listener, stop.clone()));
     let created = auth_service::bootstrap::create_admin(&plane, &settings.hashing, admin).await;

@@ -3,12 +3,12 @@
 //! socket the process listens on. Tests start exactly this on port 0.
 use admin_service::AdminApp;
 use anyhow::Context;
-use astro_common::{
+use astro_platform::{
     Settings,
     grpc::{GrpcChannel, Plane},
     janitor::Swept,
-    revocation::{self, MemoryRevocations, RevocationStore},
 };
+use astro_security::revocation::{self, MemoryRevocations, RevocationStore};
 use auth_service::AuthApp;
 use gateway::GatewayApp;
 use notification_service::NotificationApp;
@@ -28,6 +28,7 @@ use user_service::UserApp;
 
 mod bootstrap;
 pub mod certs;
+pub mod import;
 mod probe;
 mod services;
 pub use bootstrap::create_admin;
@@ -65,24 +66,24 @@ impl Stack {
         // Settings built as a struct literal skip `from_lookup`'s check; refuse them here too.
         settings.check_production()?;
         let plane = Plane::in_process();
-        let revocations = revocation::from_settings(&settings)?;
+        let revocations = revocation::from_settings(&settings.redis)?;
 
         // Built one after another so each service's migrations run alone.
         let mut built = Vec::with_capacity(Service::ALL.len());
         for service in Service::ALL {
-            let listener = plane.listen(service.peer(), &settings).await?;
+            let listener = plane.listen(service.peer(), &settings.process).await?;
             let stop = shutdown.child_token();
             let (serving, janitor) = service
                 .build(&settings, &plane, &revocations, listener, stop.clone())
                 .await?;
             built.push((service, stop, serving, janitor));
         }
-        let gateway = GatewayApp::build(&settings, &plane, Arc::clone(&revocations))
+        let gateway = GatewayApp::build(&(&settings).into(), &plane, Arc::clone(&revocations))
             .await
             .context("starting the gateway")?;
-        let http = TcpListener::bind(settings.http_addr)
+        let http = TcpListener::bind(settings.http.addr)
             .await
-            .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
+            .with_context(|| format!("cannot listen on {}", settings.http.addr))?;
         let http_addr = http.local_addr()?;
 
         let mut stack = Stack {
@@ -172,7 +173,7 @@ impl Stack {
             self.services.get(&service).is_some_and(Option::is_none),
             "the {service:?} service is running"
         );
-        let listener = self.plane.listen(service.peer(), &self.settings).await?;
+        let listener = self.plane.listen(service.peer(), &self.settings.process).await?;
         let stop = self.shutdown.child_token();
         let (serving, janitor) = service
             .build(
@@ -244,11 +245,11 @@ impl Stack {
 
 /// Applies every service's migrations and returns.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    UserApp::build(settings).await?;
-    NotificationApp::build(settings).await?;
+    UserApp::build(&settings.into()).await?;
+    NotificationApp::build(&settings.into()).await?;
     let plane = Plane::in_process();
-    AuthApp::build(settings, &plane, Arc::new(MemoryRevocations::default())).await?;
-    AdminApp::build(settings, &plane, Arc::new(MemoryRevocations::default())).await?;
+    AuthApp::build(&settings.into(), &plane, Arc::new(MemoryRevocations::default())).await?;
+    AdminApp::build(&settings.into(), &plane, Arc::new(MemoryRevocations::default())).await?;
     Ok(())
 }
 

@@ -1,8 +1,11 @@
 //! `astro-auth`: the whole system in one process (`serve`, the default), or one-off
 //! operations (`migrate`, `create-admin`, `certs`).
 use anyhow::Context;
-use astro_common::{Settings, config::InitialAdmin};
-use clap::{Parser, Subcommand};
+use astro_platform::{
+    Settings,
+    config::{self, Config, InitialAdmin},
+};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use secrecy::SecretString;
 
 #[derive(Parser)]
@@ -38,6 +41,22 @@ enum Command {
         #[arg(long)]
         addr: Option<std::net::SocketAddr>,
     },
+    /// Copy the original backend's users, with their passwords, into this one's user database
+    /// (DATABASE_URL). Exits non-zero when a row was refused; re-running imports nothing twice.
+    ImportUsers {
+        /// The original's DATABASE_URL (sqlite:///./app.db, postgresql://…), read only.
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        from: Option<String>,
+        /// A JSON Lines file of users instead (email, username, password_hash, …).
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// Check and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import admins too (refused otherwise).
+        #[arg(long)]
+        allow_admin: bool,
+    },
     /// Write a development CA and a certificate and key per name for the gRPC plane's mutual
     /// TLS (the CA in DIR is reused when present).
     Certs {
@@ -53,15 +72,18 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    let _telemetry = astro_common::telemetry::init("astro-auth");
-    let cli = Cli::parse();
+    let _telemetry = astro_platform::telemetry::init("astro-auth");
+    // Every variable of every group is also a flag, global to the subcommands.
+    let matches =
+        config::cli::add_variables(Cli::command().args_override_self(true), Settings::GROUPS).get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
     if let Some(Command::Certs { out, names }) = &cli.command {
         return certs(out, names);
     }
-    let settings = Settings::from_env()?;
+    let settings = Settings::from_lookup(config::cli::lookup(&matches))?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let stack = astro_auth::Stack::start(settings, astro_common::shutdown::on_signal()).await?;
+            let stack = astro_auth::Stack::start(settings, astro_platform::shutdown::on_signal()).await?;
             stack.wait().await
         }
         Command::Migrate => astro_auth::migrate(&settings).await,
@@ -77,15 +99,39 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::HealthCheck { service, addr } => {
-            let peer = astro_common::grpc::Peer::SERVICES
+            let peer = astro_platform::grpc::Peer::SERVICES
                 .into_iter()
                 .find(|peer| peer.name() == service)
                 .with_context(|| format!("unknown service {service:?}: auth, user, admin or notification"))?;
-            if astro_auth::health_check(settings, peer, addr).await? {
+            if astro_auth::health_check(settings.process, peer, addr).await? {
                 Ok(())
             } else {
                 anyhow::bail!("{service} is not serving")
             }
+        }
+        Command::ImportUsers {
+            from,
+            file,
+            dry_run,
+            allow_admin,
+        } => {
+            let rows = match (from, file) {
+                (Some(url), _) => astro_auth::import::from_database(&url).await?,
+                (None, Some(path)) => astro_auth::import::from_file(&path)?,
+                (None, None) => unreachable!("clap requires --from or --file"),
+            };
+            let options = astro_auth::import::Options { dry_run, allow_admin };
+            let summary = astro_auth::import::into_database(&settings.database.url, rows, options).await?;
+            print!(
+                "{}{summary}",
+                if dry_run { "dry run, nothing written: " } else { "" }
+            );
+            anyhow::ensure!(
+                summary.refused.is_empty(),
+                "{} rows refused",
+                summary.refused.len()
+            );
+            Ok(())
         }
         Command::Certs { .. } => unreachable!("handled before reading the configuration"),
     }
@@ -94,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
 /// `astro-auth certs`: needs no configuration, so it runs before any is read.
 fn certs(out: &std::path::Path, names: &[String]) -> anyhow::Result<()> {
     let platform = || {
-        astro_common::grpc::Peer::ALL
+        astro_platform::grpc::Peer::ALL
             .iter()
             .map(|peer| peer.name().to_owned())
             .collect()

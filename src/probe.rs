@@ -1,8 +1,8 @@
 //! `astro-auth health-check`: asks one service process for its `grpc.health.v1` status over
 //! the plane (with this process's `GRPC_TLS_*` identity), for container health checks and
 //! Kubernetes exec probes, which cannot present a client certificate themselves.
-use astro_common::{
-    Settings,
+use astro_platform::{
+    config::ProcessSettings,
     grpc::{Peer, Plane},
 };
 use std::net::SocketAddr;
@@ -12,17 +12,17 @@ use tonic_health::pb::{
 
 /// Whether `service` at `addr` (its default address when `None`) reports SERVING.
 pub async fn health_check(
-    mut settings: Settings,
+    mut process: ProcessSettings,
     service: Peer,
     addr: Option<SocketAddr>,
 ) -> anyhow::Result<bool> {
-    let scheme = if settings.grpc_tls.is_some() {
+    let scheme = if process.grpc_tls.is_some() {
         "https"
     } else {
         "http"
     };
     let url = format!("{scheme}://{}", addr.unwrap_or_else(|| service.default_addr()));
-    let urls = &mut settings.services;
+    let urls = &mut process.services;
     match service {
         Peer::Auth => urls.auth = url,
         Peer::User => urls.user = url,
@@ -30,7 +30,7 @@ pub async fn health_check(
         Peer::Notification => urls.notification = url,
         Peer::Gateway => anyhow::bail!("the gateway has GET /ready, not gRPC health"),
     }
-    let plane = Plane::network(&settings)?;
+    let plane = Plane::network(&process)?;
     let response = HealthClient::new(plane.channel(service)?)
         .check(HealthCheckRequest::default())
         .await?;

@@ -3,12 +3,12 @@
 //! (an outage, in tests).
 use admin_service::AdminApp;
 use anyhow::Context;
-use astro_common::{
+use astro_platform::{
     Settings,
     grpc::{Listener, Peer, Plane},
     janitor::{Janitor as _, Swept},
-    revocation::RevocationStore,
 };
+use astro_security::revocation::RevocationStore;
 use auth_service::AuthApp;
 use notification_service::NotificationApp;
 use std::{future::Future, pin::Pin, sync::Arc};
@@ -78,14 +78,16 @@ impl Service {
         let context = || format!("starting the {self:?} service");
         let built: (Serving, Option<Janitor>) = match self {
             Service::User => {
-                let app = UserApp::build(settings).await.with_context(context)?;
+                let app = UserApp::build(&settings.into()).await.with_context(context)?;
                 (
                     Box::pin(async move { Ok(app.serve(listener, stop).await?) }),
                     None,
                 )
             }
             Service::Notification => {
-                let app = NotificationApp::build(settings).await.with_context(context)?;
+                let app = NotificationApp::build(&settings.into())
+                    .await
+                    .with_context(context)?;
                 let janitor = Janitor::Notification(app.janitor());
                 (
                     Box::pin(async move { Ok(app.serve(listener, stop).await?) }),
@@ -93,7 +95,7 @@ impl Service {
                 )
             }
             Service::Auth => {
-                let app = AuthApp::build(settings, plane, Arc::clone(revocations))
+                let app = AuthApp::build(&settings.into(), plane, Arc::clone(revocations))
                     .await
                     .with_context(context)?;
                 let janitor = Janitor::Auth(app.janitor());
@@ -103,7 +105,7 @@ impl Service {
                 )
             }
             Service::Admin => {
-                let app = AdminApp::build(settings, plane, Arc::clone(revocations))
+                let app = AdminApp::build(&settings.into(), plane, Arc::clone(revocations))
                     .await
                     .with_context(context)?;
                 let janitor = Janitor::Admin(app.janitor());

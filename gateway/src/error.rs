@@ -2,8 +2,10 @@
 //! `{"detail": "..."}` with the contract's status codes, or a FastAPI-shaped 422 list.
 //! Internal causes are logged; a 5xx body never carries them.
 use crate::wording;
-use astro_common::input::InputError;
-use astro_common::reason::{Reason, violation_of};
+use astro_domain::{
+    input::InputError,
+    reason::{Reason, violation_of},
+};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -14,7 +16,7 @@ use serde_json::{Value, json};
 use std::borrow::Cow;
 use tonic::Code;
 
-pub use astro_common::dependency::UNAVAILABLE;
+pub use astro_platform::dependency::UNAVAILABLE;
 
 /// One FastAPI validation error item.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -104,7 +106,7 @@ impl From<tonic::Status> for ApiError {
         // First, whatever its code: a service that failed (or could not be reached, or broke
         // off mid-answer) is a 503, never a 500. It was counted and logged where it was seen,
         // by the client's channel or by the service that answered.
-        if astro_common::dependency::is_failure(&status) {
+        if astro_platform::dependency::is_failure(&status) {
             tracing::debug!(%status, "dependency unavailable");
             return ApiError::Unavailable;
         }

@@ -1,11 +1,9 @@
 //! Authentication at the edge, as extractors: [`Caller`] is a valid, unrevoked access token;
 //! [`VerifiedUser`] adds the user record (existing, active, email verified).
 use crate::{client::ClientInfo, error::ApiError, state::AppState};
-use astro_common::{
-    grpc::{CLIENT_IP, USER_AGENT},
-    tokens::{Claims, TokenKind},
-};
+use astro_platform::grpc::{CLIENT_IP, USER_AGENT};
 use astro_proto::user::v1::{GetUserRequest, User};
+use astro_security::tokens::{Claims, TokenKind};
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, StatusCode, header, request::Parts},
@@ -75,7 +73,7 @@ impl FromRequestParts<AppState> for Caller {
             Ok(false) => {}
             Ok(true) => return Err(ApiError::Unauthorized("Token has been invalidated".into())),
             Err(err) => {
-                astro_common::dependency::record("redis", &err);
+                astro_platform::dependency::record("redis", &err);
                 return Err(ApiError::Unavailable);
             }
         }
@@ -101,6 +99,13 @@ impl FromRequestParts<AppState> for VerifiedUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
+        VerifiedUser::look_up(caller, state).await
+    }
+}
+
+impl VerifiedUser {
+    /// Looks `caller`'s user up: it must exist, be active and have a verified email.
+    pub async fn look_up(caller: Caller, state: &AppState) -> Result<Self, ApiError> {
         let id = caller.user_id()?;
         let user = match state.users.clone().get_user(GetUserRequest { id }).await {
             Ok(response) => response.into_inner(),

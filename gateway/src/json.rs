@@ -3,7 +3,7 @@
 //! `ctx`. Secret fields never have their `input` echoed.
 use crate::error::{ApiError, FieldError};
 use crate::wording;
-use astro_common::input::InputError;
+use astro_domain::input::InputError;
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
@@ -100,7 +100,7 @@ impl<'a> Fields<'a> {
         if self.errors.iter().any(|e| e.loc.get(1) == Some(&json!(name))) {
             return raw;
         }
-        match astro_common::input::email(&raw) {
+        match astro_domain::input::email(&raw) {
             Ok(email) => email,
             Err(err) => {
                 self.errors

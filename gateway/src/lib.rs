@@ -1,6 +1,7 @@
 //! The HTTP gateway: serves the JSON REST API of the contract, checks access tokens and
 //! revocation at the edge, and calls the services over gRPC.
 mod client;
+mod config;
 pub mod error;
 mod extract;
 mod ip_net;
@@ -13,11 +14,12 @@ mod serve;
 mod state;
 mod wording;
 
-use astro_common::{Settings, revocation::RevocationStore};
+use astro_security::revocation::RevocationStore;
 use std::{sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use config::GatewayConfig;
 pub use state::StateError;
 
 /// How long a client may take to send a request's headers (or stay idle between requests)
@@ -32,14 +34,14 @@ pub struct GatewayApp {
 
 impl GatewayApp {
     pub async fn build(
-        settings: &Settings,
-        plane: &astro_common::grpc::Plane,
+        config: &GatewayConfig,
+        plane: &astro_platform::grpc::Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StateError> {
-        astro_common::metrics::handle();
-        let state = state::AppState::new(settings, plane, revocations)?;
+        astro_platform::metrics::handle();
+        let state = state::AppState::new(config, plane, revocations)?;
         Ok(Self {
-            router: routes::router(state, &settings.cors_origins),
+            router: routes::router(state, &config.http.cors_origins),
             header_read_timeout: HEADER_READ_TIMEOUT,
         })
     }

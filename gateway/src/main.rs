@@ -1,16 +1,17 @@
 //! `gateway`: the HTTP gateway as its own process.
-use astro_common::Settings;
+use astro_platform::{config::Config, grpc::Plane};
+use gateway::{GatewayApp, GatewayConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    let _telemetry = astro_common::telemetry::init("gateway");
-    let settings = Settings::from_env()?;
-    let plane = astro_common::grpc::Plane::network(&settings)?;
-    let revocations = astro_common::revocation::from_settings(&settings)?;
-    let app = gateway::GatewayApp::build(&settings, &plane, revocations).await?;
-    let listener = tokio::net::TcpListener::bind(settings.http_addr).await?;
-    tracing::info!(addr = %settings.http_addr, "gateway listening");
-    app.serve(listener, astro_common::shutdown::on_signal()).await?;
+    let _telemetry = astro_platform::telemetry::init("gateway");
+    let config = GatewayConfig::from_env_and_args("gateway", "The HTTP gateway as its own process")?;
+    let plane = Plane::network(&config.process)?;
+    let revocations = astro_security::revocation::from_settings(&config.redis)?;
+    let app = GatewayApp::build(&config, &plane, revocations).await?;
+    let listener = tokio::net::TcpListener::bind(config.http.addr).await?;
+    tracing::info!(addr = %config.http.addr, "gateway listening");
+    app.serve(listener, astro_platform::shutdown::on_signal()).await?;
     Ok(())
 }

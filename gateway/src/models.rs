@@ -4,7 +4,8 @@ use crate::{
     error::{ApiError, FieldError},
     json::{Fields, JsonBody, Secrecy::*},
 };
-use astro_common::{domain::Role, input, password_policy, time};
+use astro_domain::{Role, input, password_policy};
+use astro_platform::time;
 use astro_proto::user::v1::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

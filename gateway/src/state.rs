@@ -1,18 +1,17 @@
 //! What every handler shares: long-lived gRPC clients (one channel each, reused by every
 //! request), the token keys and the revocation store.
+use crate::config::GatewayConfig;
 use crate::limits::{LimitStore, Limits, MemoryStore, RedisStore};
-use astro_common::dependency::{ServiceChannel, WatchedChannel};
-use astro_common::grpc::GrpcChannel;
-use astro_common::{
-    Settings,
+use astro_platform::{
+    dependency::{ServiceChannel, WatchedChannel},
+    grpc::GrpcChannel,
     grpc::{Peer, Plane},
-    revocation::RevocationStore,
-    tokens::TokenKeys,
 };
 use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_client::AuthServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
+use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
 use std::{net::IpAddr, sync::Arc};
 use tonic_health::pb::health_client::HealthClient;
 
@@ -45,9 +44,9 @@ pub struct Shared {
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error(transparent)]
-    Plane(#[from] astro_common::grpc::PlaneError),
+    Plane(#[from] astro_platform::grpc::PlaneError),
     #[error(transparent)]
-    Algorithm(#[from] astro_common::tokens::UnsupportedAlgorithm),
+    Algorithm(#[from] astro_security::tokens::UnsupportedAlgorithm),
     #[error("TRUSTED_PROXIES: {0} is not an IP address or CIDR")]
     Proxy(String),
     #[error("REDIS_URL: {0}")]
@@ -56,20 +55,21 @@ pub enum StateError {
 
 impl AppState {
     pub fn new(
-        settings: &Settings,
+        config: &GatewayConfig,
         plane: &Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StateError> {
-        let trusted_proxies = settings
+        let trusted_proxies = config
+            .http
             .limits
             .trusted_proxies
             .iter()
             .map(|s| s.parse().map_err(|_| StateError::Proxy(s.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        let limit_store: Arc<dyn LimitStore> = match &settings.redis_url {
+        let limit_store: Arc<dyn LimitStore> = match &config.redis.url {
             Some(url) => Arc::new(RedisStore::new(
-                astro_common::redis_conn::connect(url)?,
-                settings.redis_key_prefix.clone(),
+                astro_platform::redis_conn::connect(url)?,
+                config.redis.key_prefix.clone(),
             )),
             None => Arc::new(MemoryStore::default()),
         };
@@ -90,14 +90,14 @@ impl AppState {
             auth: AuthServiceClient::new(watched("auth", auth_channel)),
             // Avatar uploads and downloads are bigger than tonic's 4 MiB default allows.
             users: UserServiceClient::new(watched("user", user_channel))
-                .max_decoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES)
-                .max_encoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES),
+                .max_decoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES)
+                .max_encoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES),
             admin: AdminServiceClient::new(watched("admin", admin_channel)),
-            limits: Arc::new(Limits::new(limit_store, settings.limits.clone())),
+            limits: Arc::new(Limits::new(limit_store, config.http.limits.clone())),
             health: Arc::new(health),
-            keys: Arc::new(TokenKeys::new(&settings.jwt)?),
+            keys: Arc::new(TokenKeys::new(&config.jwt)?),
             revocations,
-            environment: settings.environment.as_str().into(),
+            environment: config.process.environment.as_str().into(),
             trusted_proxies: trusted_proxies.into(),
         })))
     }

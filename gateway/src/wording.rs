@@ -2,8 +2,10 @@
 //! [`Reason`]) and each input rule (an [`InputError`], whether the edge or a service found it)
 //! becomes the `detail` and HTTP status the original API answered with. Services never write
 //! client-facing text; a route whose wording differs says so here (see [`registration`]).
-use astro_common::input::{EmailProblem, InputError};
-use astro_common::reason::Reason;
+use astro_domain::{
+    input::{EmailProblem, InputError},
+    reason::Reason,
+};
 use axum::http::StatusCode;
 
 /// A refusal's status code and `detail`. A 401 also gets `WWW-Authenticate: Bearer`.

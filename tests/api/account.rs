@@ -3,7 +3,7 @@
 use crate::avatar::{BASE_URL, picture, stored_files, upload_ok};
 use crate::checks::{INVALIDATED, assert_detail, assert_message, assert_unauthorized_with_one_of, json_body};
 use crate::helpers::{TestApp, TestUser, both_backends};
-use astro_common::db::Db;
+use astro_store::Db;
 use image::ImageFormat;
 use reqwest::Response;
 use serde_json::{Value, json};

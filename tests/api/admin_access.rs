@@ -3,6 +3,7 @@
 use crate::admin_support::*;
 use crate::checks::*;
 use crate::helpers::*;
+use astro_platform::config::Config as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -104,6 +105,32 @@ admin_test!(a_demoted_admins_old_token_is_invalidated, |app| async move {
     json_body(app.profile(&tokens.access).await, 200).await;
 });
 
+// Access tokens vouch for admin rights (`adm`), so every way of losing them ends the
+// admin's sessions: unverifying and disabling as well as demoting.
+admin_test!(
+    an_admin_who_loses_rights_any_way_loses_their_tokens,
+    |app| async move {
+        let admin = Admin::initial(&app).await;
+        assert_eq!(crate::jwt::claims(&admin.tokens.access)["adm"], json!(true));
+        for change in [json!({"is_verified": false}), json!({"is_active": false})] {
+            let (_, second) = admin.second_admin().await;
+            json_body(second.get("/api/admin/stats").await, 200).await;
+            json_body(admin.update(second.id, &change).await, 200).await;
+            assert_detail(second.get("/api/admin/users").await, 401, INVALIDATED).await;
+            assert_detail(second.get("/api/admin/stats").await, 401, INVALIDATED).await;
+        }
+        // A plain user's token vouches for nothing; the lookup refuses them.
+        let (_, tokens) = app.verified_user().await;
+        assert_eq!(crate::jwt::claims(&tokens.access).get("adm"), None);
+        assert_detail(
+            app.get("/api/admin/users", Some(&tokens.access)).await,
+            403,
+            NOT_ADMIN,
+        )
+        .await;
+    }
+);
+
 admin_test!(promotion_also_ends_old_sessions, |app| async move {
     let admin = Admin::initial(&app).await;
     let (user, tokens) = app.verified_user().await;
@@ -127,7 +154,7 @@ async fn a_weak_initial_admin_password_stops_the_start() {
         ("INITIAL_ADMIN_EMAIL", ADMIN_EMAIL),
         ("INITIAL_ADMIN_PASSWORD", "password1"),
     ];
-    let settings = astro_common::Settings::from_lookup(|name| {
+    let settings = astro_platform::Settings::from_lookup(|name| {
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     })
     .expect("settings");

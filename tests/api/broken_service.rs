@@ -1,7 +1,7 @@
 //! A stand-in for a service that breaks every call it gets: it speaks HTTP/2, so callers
 //! connect and send their calls, and then drops the connection or resets the call, as a
 //! service killed mid-call, or crashing, does.
-use astro_common::{
+use astro_platform::{
     Settings,
     grpc::{Peer, Plane},
 };
@@ -31,7 +31,7 @@ impl BrokenService {
         breakage: Breakage,
     ) -> BrokenService {
         let mut listener = plane
-            .listen(service, settings)
+            .listen(service, &settings.process)
             .await
             .expect("taking the service's place");
         let task = tokio::spawn(async move {

@@ -4,7 +4,7 @@ use crate::checks::*;
 use crate::helpers::*;
 use crate::jwt;
 use astro_auth::Stack;
-use astro_common::Settings;
+use astro_platform::{Settings, config::Config as _};
 use serde_json::{Value, json};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -50,7 +50,7 @@ both_backends!(oversized_token_is_401, |app| async move {
 });
 
 /// Test settings with `ENVIRONMENT=production` and these secrets.
-fn production(secret: Option<&str>) -> Result<Settings, astro_common::config::ConfigError> {
+fn production(secret: Option<&str>) -> Result<Settings, astro_platform::config::ConfigError> {
     Settings::from_lookup(|name| match name {
         "ENVIRONMENT" => Some("production".into()),
         "JWT_SECRET" | "JWT_REFRESH_SECRET" => secret.map(str::to_owned),
@@ -71,7 +71,7 @@ async fn production_stack_refuses_short_secrets_built_in_code() {
     let mut settings = production(Some(&"s".repeat(32))).unwrap();
     settings.jwt.secret = "s".repeat(31).into();
     // Nothing is bound or migrated: the database URL points nowhere.
-    settings.database_url = "postgres://nobody@127.0.0.1:1/none".into();
+    settings.database.url = "postgres://nobody@127.0.0.1:1/none".into();
     let started = Stack::start(settings, CancellationToken::new()).await;
     assert!(started.is_err(), "a stack started with a 31-byte secret");
 }

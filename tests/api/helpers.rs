@@ -2,7 +2,8 @@
 //! directory, and the few requests every test needs.
 use crate::checks::{assert_message, json_body};
 use astro_auth::Stack;
-use astro_common::{Settings, db::Db};
+use astro_platform::{Settings, config::Config as _};
+use astro_store::Db;
 use reqwest::{RequestBuilder, Response};
 use serde_json::{Value, json};
 use std::{collections::HashMap, future::Future, path::PathBuf, time::Duration};

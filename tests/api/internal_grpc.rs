@@ -25,8 +25,8 @@ both_backends!(admin_only_auth_rpcs_refuse_other_callers, |app| async move {
     let status = revoke_sessions(&app, Some(&tokens.access)).await;
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
     assert_eq!(
-        astro_common::reason::Reason::of(&status),
-        Some(astro_common::reason::Reason::NotAdmin)
+        astro_domain::reason::Reason::of(&status),
+        Some(astro_domain::reason::Reason::NotAdmin)
     );
 
     // The user's own session was not touched by the refused call.

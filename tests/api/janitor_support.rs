@@ -3,7 +3,7 @@
 //! and a lock that keeps those process-wide counters to one janitor test at a time.
 use crate::checks::text_body;
 use crate::helpers::TestApp;
-use astro_common::db::Db;
+use astro_store::Db;
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 use tokio::sync::{Mutex, MutexGuard};

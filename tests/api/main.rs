@@ -34,6 +34,7 @@ mod edge_input;
 mod edge_limits;
 mod edge_redis;
 mod edge_tokens;
+mod import;
 mod internal_grpc;
 mod janitor;
 mod meta;

@@ -2,7 +2,7 @@
 //! and two more share the queue, all retrying the same emails when the SMTP server comes up.
 use crate::notification_support::{RETRYING, UNSETTLED, assert_one_verification_each};
 use crate::smtp::smtp_test;
-use astro_common::grpc::{Peer, Plane};
+use astro_platform::grpc::{Peer, Plane};
 use notification_service::NotificationApp;
 use testkit::smtp::Recipients;
 use tokio::task::JoinHandle;
@@ -13,12 +13,12 @@ const EXTRA_REPLICAS: usize = 2;
 
 /// Another notification service on the stack's settings (so on its database), served on a
 /// plane of its own until `stop` is cancelled.
-async fn replica(settings: &astro_common::Settings, stop: CancellationToken) -> JoinHandle<()> {
-    let app = NotificationApp::build(settings)
+async fn replica(settings: &astro_platform::Settings, stop: CancellationToken) -> JoinHandle<()> {
+    let app = NotificationApp::build(&settings.into())
         .await
         .expect("building a replica");
     let listener = Plane::in_process()
-        .listen(Peer::Notification, settings)
+        .listen(Peer::Notification, &settings.process)
         .await
         .expect("an in-process listener");
     tokio::spawn(async move { app.serve(listener, stop).await.expect("serving a replica") })

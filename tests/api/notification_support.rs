@@ -3,7 +3,7 @@
 //! the check that each of them got its verification email exactly once.
 use crate::checks::json_body;
 use crate::helpers::{TestApp, TestUser};
-use astro_common::db::Db;
+use astro_store::Db;
 use std::{collections::BTreeMap, net::SocketAddr, time::Duration};
 use testkit::mail::VERIFY_LINK;
 use testkit::smtp::Received;
@@ -84,7 +84,7 @@ pub async fn assert_refused(addr: SocketAddr) {
 }
 
 /// The service behind `channel` answers nothing: a call fails as `UNAVAILABLE`.
-pub async fn assert_unavailable(channel: astro_common::grpc::GrpcChannel) {
+pub async fn assert_unavailable(channel: astro_platform::grpc::GrpcChannel) {
     let checked = tonic_health::pb::health_client::HealthClient::new(channel)
         .check(tonic_health::pb::HealthCheckRequest::default())
         .await;

@@ -63,8 +63,8 @@ pub async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
 /// A connection to the app's Redis and the app's key prefix.
 pub async fn app_redis(app: &TestApp) -> (redis::aio::MultiplexedConnection, String) {
     let settings = app.settings();
-    let url = settings.redis_url.as_deref().expect("the app uses Redis");
-    (connect(url).await, settings.redis_key_prefix.clone())
+    let url = settings.redis.url.as_deref().expect("the app uses Redis");
+    (connect(url).await, settings.redis.key_prefix.clone())
 }
 
 /// A `redis-server` of the test's own on a free port, without persistence.
@@ -163,8 +163,9 @@ impl SecondGateway {
         configure: impl FnOnce(GatewayApp) -> GatewayApp,
     ) -> SecondGateway {
         let settings = app.settings();
-        let revocations = astro_common::revocation::from_settings(settings).expect("the revocation store");
-        let gateway = GatewayApp::build(settings, app.stack().plane(), revocations)
+        let revocations =
+            astro_security::revocation::from_settings(&settings.redis).expect("the revocation store");
+        let gateway = GatewayApp::build(&settings.into(), app.stack().plane(), revocations)
             .await
             .expect("building the second gateway");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding");

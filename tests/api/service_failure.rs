@@ -5,7 +5,7 @@ use crate::broken_service::{Breakage, BrokenService};
 use crate::checks::{assert_detail, json_body, text_body};
 use crate::helpers::*;
 use astro_auth::Service;
-use astro_common::grpc::Peer;
+use astro_platform::grpc::Peer;
 
 const UNAVAILABLE: &str = "Service temporarily unavailable";
 

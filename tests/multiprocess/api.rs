@@ -28,10 +28,15 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.get_with(path, token, &[]).await
+    }
+
+    /// A GET with a bearer token and extra headers as given.
+    pub async fn get_with(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Value) {
         send(with(
             self.client.get(format!("{}{path}", self.base_url)),
             token,
-            &[],
+            headers,
         ))
         .await
     }

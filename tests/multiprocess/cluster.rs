@@ -3,7 +3,7 @@
 //! OTLP receiver and logging to a file of its own. Every child is killed and reaped
 //! when the cluster is dropped, so a failing test leaves no process behind.
 use crate::binaries;
-use astro_common::grpc::Peer;
+use astro_platform::grpc::Peer;
 use std::{
     collections::BTreeMap,
     fs::OpenOptions,

@@ -5,6 +5,7 @@
 mod api;
 mod binaries;
 mod cluster;
+mod help;
 mod one_process;
 mod otlp;
 mod plane;
@@ -63,7 +64,8 @@ async fn scenario(database_url: &str, redis_url: &str) {
     cluster.wait_ready(&api.client, Duration::from_secs(30)).await;
     eprintln!("five processes ready in {:.1?}", phase.elapsed());
 
-    initial_admin(&api).await;
+    let admin = initial_admin(&api).await;
+    traced_admin_listing(&api, &admin.access, &spans).await;
     let user = TestUser::random();
     auth_flow(&api, &user, &MailDir::new(mail_dir)).await;
     traced_login(&api, &user, &spans).await;
@@ -75,7 +77,7 @@ async fn scenario(database_url: &str, redis_url: &str) {
 
 /// The auth service created the admin of `INITIAL_ADMIN_*` (it starts before the user service:
 /// processes start in name order) before reporting ready; it logs in and administers.
-async fn initial_admin(api: &Api) {
+async fn initial_admin(api: &Api) -> Tokens {
     let credentials = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
     let (status, body) = api.post("/api/auth/login", &credentials, None, &[]).await;
     assert_eq!(status, 200, "admin login: {body}");
@@ -84,6 +86,49 @@ async fn initial_admin(api: &Api) {
     assert_eq!(status, 200, "admin stats: {body}");
     assert_eq!(body["admin_users"], json!(1), "{body}");
     eprintln!("initial admin from INITIAL_ADMIN_* on auth-service: login and stats 200");
+    tokens
+}
+
+/// An admin's user listing costs two gRPC calls, gateway → admin → user: the access token
+/// vouches for the caller's admin rights, so neither the gateway nor the admin service looks
+/// the caller up. Counted from the trace: one server span per call.
+async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Receiver) {
+    const ADMIN_LIST: &str = "/admin.v1.AdminService/ListUsers";
+    const USER_LIST: &str = "/user.v1.UserService/ListUsers";
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let traceparent = format!(
+        "00-{trace_id}-{}-01",
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    );
+    let (status, body) = api
+        .get_with(
+            "/api/admin/users",
+            Some(admin_access),
+            &[("traceparent", &traceparent)],
+        )
+        .await;
+    assert_eq!(status, 200, "admin listing: {body}");
+    // A process exports its spans in the order they end, so once the user service's listing
+    // span is in, so is any user lookup it served earlier in the trace.
+    let trace = spans
+        .wait_for_trace(&trace_id, Duration::from_secs(20), |trace| {
+            [ADMIN_LIST, USER_LIST]
+                .iter()
+                .all(|name| trace.iter().any(|s| s.name == *name))
+        })
+        .await;
+    let mut calls: Vec<&str> = trace
+        .iter()
+        .filter(|s| s.name.starts_with('/'))
+        .map(|s| s.name.as_str())
+        .collect();
+    calls.sort_unstable();
+    assert_eq!(
+        calls,
+        [ADMIN_LIST, USER_LIST],
+        "gRPC calls of one admin listing: {trace:#?}"
+    );
+    eprintln!("GET /api/admin/users: 2 gRPC calls ({calls:?})");
 }
 
 /// Register, verify through the mailed link, log in, read the profile, refresh, log out.

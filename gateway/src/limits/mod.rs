@@ -6,7 +6,7 @@ pub mod quota;
 mod store;
 
 use crate::error::ApiError;
-use astro_common::config::RateLimitSettings;
+use astro_platform::config::RateLimitSettings;
 use axum::http::Method;
 use quota::Quota;
 use std::{net::IpAddr, sync::Arc, time::Duration};
@@ -42,7 +42,7 @@ fn quota(limit: u32, count: Count) -> Quota {
 }
 
 fn unavailable(err: StoreUnavailable) -> ApiError {
-    astro_common::dependency::record("redis", &err);
+    astro_platform::dependency::record("redis", &err);
     ApiError::Unavailable
 }
 

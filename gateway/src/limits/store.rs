@@ -195,6 +195,6 @@ impl LimitStore for RedisStore {
     }
 
     async fn ready(&self) -> bool {
-        astro_common::redis_conn::ping(&self.conn).await
+        astro_platform::redis_conn::ping(&self.conn).await
     }
 }

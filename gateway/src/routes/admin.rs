@@ -1,5 +1,6 @@
 //! `/api/admin`: user management, statistics and the audit log, for verified admins. The edge
-//! checks the role from the user record; the admin service checks it again on every call.
+//! checks the caller's rights ([`AdminUser`]); the admin service checks them again on every
+//! call, the same way.
 mod models;
 mod params;
 mod queries;
@@ -12,12 +13,12 @@ pub use queries::{AuditLogQuery, UserListQuery};
 
 use crate::{
     error::{ApiError, ApiResult},
-    extract::VerifiedUser,
+    extract::{Caller, VerifiedUser},
     json::JsonBody,
     models::{ErrorResponse, MessageResponse, UserResponse, ValidationErrorResponse},
     state::AppState,
 };
-use astro_common::{domain::Role, reason::Reason};
+use astro_domain::{Role, reason::Reason};
 use astro_proto::{admin::v1 as admin_pb, user::v1 as user_pb};
 use axum::{
     Json,
@@ -38,18 +39,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_log))
 }
 
-/// A verified, active caller whose role is admin.
-pub struct AdminUser(pub VerifiedUser);
+/// A verified, active caller whose role is admin: vouched for by their access token
+/// ([`astro_security::tokens::Claims::adm`]), so an admin route costs no user lookup here;
+/// otherwise looked up, which also says what they lack.
+pub struct AdminUser(pub Caller);
 
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let me = VerifiedUser::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if caller.claims.adm {
+            return Ok(AdminUser(caller));
+        }
+        let me = VerifiedUser::look_up(caller, state).await?;
         if Role::from_wire(me.user.role) != Some(Role::Admin) {
             return Err(ApiError::Refused(Reason::NotAdmin));
         }
-        Ok(AdminUser(me))
+        Ok(AdminUser(me.caller))
     }
 }
 
@@ -59,7 +66,7 @@ type QueryPairs = Query<Vec<(String, String)>>;
     responses((status = 200, body = UserListResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn list_users(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Query(pairs): QueryPairs,
 ) -> ApiResult<Json<UserListResponse>> {
     let query = UserListQuery::parse(pairs)?;
@@ -67,7 +74,7 @@ pub async fn list_users(
     let listed = state
         .admin
         .clone()
-        .list_users(me.caller.request(request))
+        .list_users(caller.request(request))
         .await?
         .into_inner();
     Ok(Json(UserListResponse::new(
@@ -82,7 +89,7 @@ pub async fn list_users(
     responses((status = 200, body = UserResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn get_user(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<UserResponse>> {
     let request = admin_pb::UserIdRequest {
@@ -91,7 +98,7 @@ pub async fn get_user(
     let user = state
         .admin
         .clone()
-        .get_user(me.caller.request(request))
+        .get_user(caller.request(request))
         .await?
         .into_inner();
     Ok(Json(user.into()))
@@ -101,7 +108,7 @@ pub async fn get_user(
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn update_user(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
@@ -120,7 +127,7 @@ pub async fn update_user(
     let user = state
         .admin
         .clone()
-        .update_user(me.caller.request(request))
+        .update_user(caller.request(request))
         .await?
         .into_inner();
     Ok(Json(user.into()))
@@ -130,17 +137,13 @@ pub async fn update_user(
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn delete_user(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageResponse>> {
     let request = admin_pb::UserIdRequest {
         id: path_id("id", &id)?,
     };
-    state
-        .admin
-        .clone()
-        .delete_user(me.caller.request(request))
-        .await?;
+    state.admin.clone().delete_user(caller.request(request)).await?;
     Ok(MessageResponse::new("User deleted successfully"))
 }
 
@@ -148,7 +151,7 @@ pub async fn delete_user(
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn change_role(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
@@ -158,7 +161,7 @@ pub async fn change_role(
     let user = state
         .admin
         .clone()
-        .change_role(me.caller.request(request))
+        .change_role(caller.request(request))
         .await?
         .into_inner();
     Ok(Json(user.into()))
@@ -168,9 +171,9 @@ pub async fn change_role(
     responses((status = 200, body = StatsResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn stats(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
 ) -> ApiResult<Json<StatsResponse>> {
-    let request = me.caller.request(user_pb::GetStatsRequest {});
+    let request = caller.request(user_pb::GetStatsRequest {});
     Ok(Json(
         state.admin.clone().get_stats(request).await?.into_inner().into(),
     ))
@@ -180,7 +183,7 @@ pub async fn stats(
     responses((status = 200, body = AuditLogResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    AdminUser(me): AdminUser,
+    AdminUser(caller): AdminUser,
     Query(pairs): QueryPairs,
 ) -> ApiResult<Json<AuditLogResponse>> {
     let query = AuditLogQuery::parse(pairs)?;
@@ -188,7 +191,7 @@ pub async fn audit_log(
     let listed = state
         .admin
         .clone()
-        .list_audit_log(me.caller.request(request))
+        .list_audit_log(caller.request(request))
         .await?
         .into_inner();
     Ok(Json(AuditLogResponse {

@@ -8,7 +8,7 @@ use crate::{
     models::{ErrorResponse, UserResponse, ValidationErrorResponse},
     state::AppState,
 };
-use astro_common::input::AVATAR_MAX_BYTES;
+use astro_domain::input::AVATAR_MAX_BYTES;
 use astro_proto::user::v1 as user_pb;
 use axum::{
     Json, Router,

@@ -59,7 +59,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
                 Json(json!({ "detail": "Method Not Allowed" })),
             )
         })
-        .route("/metrics", get(|| async { astro_common::metrics::render() }))
+        .route("/metrics", get(|| async { astro_platform::metrics::render() }))
         .route_layer(axum::middleware::from_fn(http_metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -93,7 +93,7 @@ fn request_span(request: &Request) -> tracing::Span {
         http.target = %request.uri().path(),
         trace_id = tracing::field::Empty,
     );
-    astro_common::telemetry::continue_trace(&span, request.headers());
+    astro_platform::telemetry::continue_trace(&span, request.headers());
     span
 }
 

@@ -1,10 +1,10 @@
 //! The admin service's one error type and its single mapping to a gRPC status: refusals as
 //! typed reasons (the gateway words them), internal causes logged, never sent.
-use astro_common::{
-    db,
+use astro_domain::{
     input::InputError,
     reason::{Reason, field_violation},
 };
+use astro_store as db;
 use tonic::{Code, Status};
 
 /// Everything that can go wrong in the admin service.
@@ -30,11 +30,11 @@ pub enum AdminError {
     #[error("database setup failed: {0}")]
     Setup(#[from] db::DbError),
     #[error(transparent)]
-    Config(#[from] astro_common::tokens::UnsupportedAlgorithm),
+    Config(#[from] astro_security::tokens::UnsupportedAlgorithm),
     #[error(transparent)]
-    Plane(#[from] astro_common::grpc::PlaneError),
+    Plane(#[from] astro_platform::grpc::PlaneError),
     #[error(transparent)]
-    ServerTls(#[from] astro_common::grpc::ServerTlsError),
+    ServerTls(#[from] astro_platform::grpc::ServerTlsError),
     #[error("gRPC server failed: {0}")]
     Serve(#[from] tonic::transport::Error),
 }
@@ -55,7 +55,7 @@ impl From<AdminError> for Status {
             AdminError::Status(status) => status,
             AdminError::Downstream(status) => downstream(status),
             AdminError::Database(e) if db::is_unavailable(&e) => {
-                astro_common::dependency::record("database", &e);
+                astro_platform::dependency::record("database", &e);
                 Status::unavailable("Service temporarily unavailable")
             }
             other => {
@@ -77,9 +77,9 @@ fn downstream(status: Status) -> Status {
         | Code::PermissionDenied
         | Code::Unauthenticated => status,
         // Recorded (counted, logged) by the client's channel or the service that answered.
-        _ if astro_common::dependency::is_failure(&status) => {
+        _ if astro_platform::dependency::is_failure(&status) => {
             tracing::debug!(%status, "downstream unavailable");
-            astro_common::dependency::unavailable()
+            astro_platform::dependency::unavailable()
         }
         _ => {
             tracing::error!(error = %status, "downstream failure");

@@ -1,8 +1,8 @@
 //! `admin.v1.AdminService` over the use cases: every call but `RecordEvent` starts by
 //! establishing the [`Actor`](crate::service::Actor).
 use crate::{audit::EventFilter, error::AdminError, service::Admin};
-use astro_common::domain::Page;
-use astro_common::time::{micros_to_timestamp, timestamp_to_datetime};
+use astro_domain::Page;
+use astro_platform::time::{micros_to_timestamp, timestamp_to_datetime};
 use astro_proto::{
     Timestamp,
     admin::v1::{

@@ -1,7 +1,7 @@
 //! The admin service's janitor: removes audit events older than `AUDIT_RETENTION_DAYS`, so the
 //! log covers a fixed window instead of growing forever.
 use crate::audit::AuditRepo;
-use astro_common::janitor::{self, Swept};
+use astro_platform::janitor::{self, Swept};
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
@@ -35,7 +35,7 @@ impl janitor::Janitor for Janitor {
     }
 
     async fn pass(&self, shutdown: &CancellationToken) -> Result<Swept, sqlx::Error> {
-        let before = janitor::cutoff(astro_common::time::now_micros(), self.retention);
+        let before = janitor::cutoff(astro_platform::time::now_micros(), self.retention);
         let removed =
             janitor::sweep(TABLE, shutdown, |limit| self.audit.delete_before(before, limit)).await?;
         Ok(Swept::from([(TABLE, removed)]))

@@ -3,6 +3,7 @@
 //! `admin.v1.AdminService` over gRPC, and keeps the audit log to its retention period.
 pub mod access;
 pub mod audit;
+mod config;
 mod error;
 mod grpc;
 pub mod janitor;
@@ -11,26 +12,25 @@ mod service;
 mod stats;
 mod users;
 
+pub use config::AdminConfig;
 pub use error::AdminError;
 pub use janitor::Janitor;
 pub use migrations::MIGRATIONS;
 pub use service::{Actor, Admin};
 pub use users::{ROLE_CHANGED, USER_DELETED, USER_UPDATED};
 
-use astro_common::janitor::Janitor as _;
-use astro_common::{
-    Settings,
-    db::Db,
+use astro_platform::{
     dependency::service_channel,
     grpc::{Listener, Peer, Plane},
-    revocation::RevocationStore,
-    tokens::TokenKeys,
+    janitor::Janitor as _,
 };
 use astro_proto::{
     admin::v1::admin_service_server::AdminServiceServer, auth::v1::auth_service_client::AuthServiceClient,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
+use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_store::Db;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -49,23 +49,23 @@ impl AdminApp {
     /// `notification` (connected lazily, so start order does not matter). `revocations` is the
     /// store the callers' tokens are checked against, as in every service.
     pub async fn build(
-        settings: &Settings,
+        config: &AdminConfig,
         plane: &Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, AdminError> {
-        let db = Db::connect(&settings.database_url).await?;
+        let db = Db::connect(&config.database.url).await?;
         db.migrate(&MIGRATIONS).await?;
         let audit = audit::for_db(&db);
         let janitor = Janitor::new(
             Arc::clone(&audit),
-            settings.janitor.interval,
-            settings.janitor.audit_retention,
+            config.janitor.interval,
+            config.janitor.audit_retention,
         );
         let admin = Admin {
             users: UserServiceClient::new(service_channel(plane, Peer::User)?),
             auth: AuthServiceClient::new(service_channel(plane, Peer::Auth)?),
             notifications: NotificationServiceClient::new(service_channel(plane, Peer::Notification)?),
-            keys: Arc::new(TokenKeys::new(&settings.jwt)?),
+            keys: Arc::new(TokenKeys::new(&config.jwt)?),
             revocations,
             audit,
         };
@@ -81,11 +81,11 @@ impl AdminApp {
     /// cancelled, then drains in-flight calls and closes the pool.
     pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), AdminError> {
         let (router, _health) =
-            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
+            astro_platform::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         let router = router.add_service(AdminServiceServer::new(self.admin));
         let stop = shutdown.child_token();
         let cleaning = tokio::spawn(self.janitor.run(stop.clone()));
-        let served = astro_common::grpc::serve(router, listener, shutdown).await;
+        let served = astro_platform::grpc::serve(router, listener, shutdown).await;
         // A server that failed on its own takes the janitor down with it.
         stop.cancel();
         let _ = cleaning.await;

@@ -1,20 +1,21 @@
 //! `admin-service`: the admin service as its own process.
-use astro_common::{
-    Settings,
+use admin_service::{AdminApp, AdminConfig};
+use astro_platform::{
+    config::Config,
     grpc::{Peer, Plane},
 };
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    let _telemetry = astro_common::telemetry::init("admin-service");
-    let settings = Settings::from_env()?;
-    let plane = Plane::network(&settings)?;
-    let revocations = astro_common::revocation::from_settings(&settings)?;
-    let app = admin_service::AdminApp::build(&settings, &plane, revocations).await?;
-    let listener = plane.listen(Peer::Admin, &settings).await?;
-    let shutdown = astro_common::shutdown::on_signal();
-    astro_common::metrics::spawn_endpoint(&settings, Peer::Admin, shutdown.clone()).await;
+    let _telemetry = astro_platform::telemetry::init("admin-service");
+    let config = AdminConfig::from_env_and_args("admin-service", "The admin service as its own process")?;
+    let plane = Plane::network(&config.process)?;
+    let revocations = astro_security::revocation::from_settings(&config.redis)?;
+    let app = AdminApp::build(&config, &plane, revocations).await?;
+    let listener = plane.listen(Peer::Admin, &config.process).await?;
+    let shutdown = astro_platform::shutdown::on_signal();
+    astro_platform::metrics::spawn_endpoint(&config.process, Peer::Admin, shutdown.clone()).await;
     app.serve(listener, shutdown).await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The audit-log schema for both databases, embedded in the binary.
-use astro_common::db::{MigrationStep, Migrations};
+use astro_store::{MigrationStep, Migrations};
 
 const POSTGRES: &[MigrationStep] = &[(
     1,

@@ -5,15 +5,11 @@ use crate::{
     audit::{AuditRepo, EventFilter, StoredEvent},
     error::AdminError,
 };
-use astro_common::dependency::ServiceChannel;
-use astro_common::{
-    domain::Role,
-    grpc::{authenticate, client_info, trace_id},
-    input::InputError,
-    reason::Reason,
-    revocation::RevocationStore,
+use astro_domain::{Role, input::InputError, reason::Reason};
+use astro_platform::{
+    dependency::ServiceChannel,
+    grpc::{client_info, trace_id},
     time::now_micros,
-    tokens::TokenKeys,
 };
 use astro_proto::{
     admin::v1::AuditEvent,
@@ -21,6 +17,7 @@ use astro_proto::{
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::{GetUserRequest, User, user_service_client::UserServiceClient},
 };
+use astro_security::{authenticate, revocation::RevocationStore, tokens::TokenKeys};
 use std::sync::Arc;
 use tonic::{Code, metadata::MetadataMap};
 
@@ -46,14 +43,30 @@ pub struct Actor {
 }
 
 impl Admin {
-    /// Authenticates the caller's bearer token, then asks the user service whether they are
-    /// an active, verified admin *now*: a token minted before a demotion does no admin work.
+    /// Authenticates the caller's bearer token and checks that they are an active, verified
+    /// admin: from the token when it vouches for that (every change of those rights revokes
+    /// it), otherwise by asking the user service, whose answer also says what is missing.
     pub async fn actor(&self, metadata: &MetadataMap) -> Result<Actor, AdminError> {
         let claims = authenticate(metadata, &self.keys, self.revocations.as_ref())
             .await
             .map_err(AdminError::Status)?;
         const INVALID: AdminError = AdminError::Refused(Reason::InvalidToken);
         let id = claims.user_id().map_err(|_| INVALID)?;
+        if !claims.adm {
+            self.check_admin_rights(id).await?;
+        }
+        let (ip, user_agent) = client_info(metadata);
+        Ok(Actor {
+            id,
+            ip,
+            user_agent,
+            trace_id: trace_id(metadata),
+        })
+    }
+
+    /// Whether user `id` is an active, verified admin now, and if not, what they lack.
+    async fn check_admin_rights(&self, id: i64) -> Result<(), AdminError> {
+        const INVALID: AdminError = AdminError::Refused(Reason::InvalidToken);
         let user = self.user(id).await.map_err(|err| match err {
             AdminError::NotFound => INVALID,
             other => other,
@@ -67,13 +80,7 @@ impl Admin {
         if Role::from_wire(user.role) != Some(Role::Admin) {
             return Err(AdminError::Refused(Reason::NotAdmin));
         }
-        let (ip, user_agent) = client_info(metadata);
-        Ok(Actor {
-            id,
-            ip,
-            user_agent,
-            trace_id: trace_id(metadata),
-        })
+        Ok(())
     }
 
     /// The user `id`, or [`AdminError::NotFound`].
@@ -88,17 +95,22 @@ impl Admin {
     /// Records what `actor` did to `target`. The action has already happened, so a failure
     /// to record is logged loudly rather than reported as a failure of the action.
     pub async fn record(&self, actor: &Actor, action: &str, target: i64, details: serde_json::Value) {
-        let event = AuditEvent {
-            action: action.to_owned(),
-            actor_id: Some(actor.id),
-            target_id: Some(target),
-            ip: actor.ip.clone(),
-            user_agent: actor.user_agent.clone(),
-            trace_id: actor.trace_id.clone(),
-            details: details.to_string(),
-        };
-        if let Err(err) = self.audit.record(now_micros(), &event).await {
-            tracing::error!(error = %err, action, actor = actor.id, target, "audit event lost");
+        self.store(&event(actor, action, target, details)).await;
+    }
+
+    /// Records that `actor` deleted user `target`, after forgetting the target in the log
+    /// and already anonymised by the same rules: whoever sees the deletion in the log never
+    /// sees the user's earlier events still naming them.
+    pub async fn record_deletion(&self, actor: &Actor, action: &str, target: i64) {
+        self.forget_in_audit_log(target).await;
+        let mut event = event(actor, action, target, serde_json::json!({}));
+        anonymise(&mut event, target);
+        self.store(&event).await;
+    }
+
+    async fn store(&self, event: &AuditEvent) {
+        if let Err(err) = self.audit.record(now_micros(), event).await {
+            tracing::error!(error = %err, action = event.action, actor = ?event.actor_id, target = ?event.target_id, "audit event lost");
         }
     }
 
@@ -152,6 +164,19 @@ impl Admin {
 
     pub async fn audit_log(&self, filter: &EventFilter) -> Result<(Vec<StoredEvent>, u64), AdminError> {
         Ok(self.audit.list(filter).await?)
+    }
+}
+
+/// The event of `actor` doing `action` to `target`.
+fn event(actor: &Actor, action: &str, target: i64, details: serde_json::Value) -> AuditEvent {
+    AuditEvent {
+        action: action.to_owned(),
+        actor_id: Some(actor.id),
+        target_id: Some(target),
+        ip: actor.ip.clone(),
+        user_agent: actor.user_agent.clone(),
+        trace_id: actor.trace_id.clone(),
+        details: details.to_string(),
     }
 }
 

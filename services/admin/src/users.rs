@@ -6,7 +6,8 @@ use crate::{
     error::AdminError,
     service::{Actor, Admin},
 };
-use astro_common::{domain::Role, grpc::forward, input::InputError, reason::Reason};
+use astro_domain::{Role, input::InputError, reason::Reason};
+use astro_platform::grpc::forward;
 use astro_proto::{
     auth::v1::{PurgeUserRequest, RevokeUserSessionsRequest},
     user::v1::{GetUserRequest, UpdateUserRequest, User},
@@ -111,13 +112,13 @@ impl Admin {
             .purge_user(forward(purge, metadata))
             .await
             .map_err(AdminError::Downstream)?;
-        self.record(actor, USER_DELETED, id, json!({})).await;
-        self.forget_in_audit_log(id).await;
+        self.record_deletion(actor, USER_DELETED, id).await;
         Ok(deleted)
     }
 
     /// Ends every session of the user when the change took admin rights or access away (or
-    /// granted them: old tokens should not outlive any role change).
+    /// granted them: old tokens should not outlive any role change). Access tokens vouch for
+    /// admin rights ([`astro_security::tokens::Claims::adm`]) on this promise.
     async fn end_sessions_if_rights_changed(
         &self,
         before: &User,
@@ -125,7 +126,8 @@ impl Admin {
         metadata: &MetadataMap,
     ) -> Result<(), AdminError> {
         let disabled = before.is_active && !after.is_active;
-        if before.role == after.role && !disabled {
+        let unverified = before.is_verified && !after.is_verified;
+        if before.role == after.role && !disabled && !unverified {
             return Ok(());
         }
         let request = RevokeUserSessionsRequest { user_id: after.id };

@@ -1,5 +1,5 @@
 //! Who may call each RPC of `auth.v1.AuthService` on the mutual-TLS plane.
-use astro_common::grpc::{AccessRule, AccessTable, Caller, Peer};
+use astro_platform::grpc::{AccessRule, AccessTable, Caller, Peer};
 
 const GATEWAY: &[Caller] = &[Caller::Platform(Peer::Gateway)];
 const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];

@@ -1,8 +1,10 @@
 //! Security events (logins, logouts, password changes and resets, refresh-token reuse, account
 //! deletion) sent to the admin service's audit log. Recording is best effort and off the
 //! request path: an unreachable admin service is logged, never turned into a failed login.
-use astro_common::dependency::ServiceChannel;
-use astro_common::grpc::{client_info, trace_id};
+use astro_platform::{
+    dependency::ServiceChannel,
+    grpc::{client_info, trace_id},
+};
 use astro_proto::admin::v1::{AuditEvent, admin_service_client::AdminServiceClient};
 use tokio::sync::mpsc;
 use tonic::metadata::MetadataMap;
@@ -81,7 +83,7 @@ async fn send_in_order(
             metrics::counter!("audit_events_lost_total").increment(1);
             // An admin service that is down is logged by the channel, rate-limited: one line
             // per lost event would flood the log at the rate of logins.
-            if !astro_common::dependency::is_failure(&status) {
+            if !astro_platform::dependency::is_failure(&status) {
                 tracing::warn!(action, error = %status, "could not record an audit event");
             }
         }

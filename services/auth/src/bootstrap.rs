@@ -8,13 +8,11 @@
 //! "only if no admin exists" atomically, so replicas racing create exactly one. The auth
 //! server reports NOT_SERVING on `grpc.health.v1` until then, so "ready" means "bootstrapped".
 use crate::{error::AuthError, hashing::PasswordHasher};
-use astro_common::{
+use astro_domain::{Role, input, password_policy, reason::Reason};
+use astro_platform::{
     config::{HashingSettings, InitialAdmin},
     dependency::{ServiceChannel, service_channel},
-    domain::Role,
     grpc::{Peer, Plane},
-    input, password_policy,
-    reason::Reason,
 };
 use astro_proto::user::v1::{
     CountAdminsRequest, CreateFirstAdminRequest, CreateUserRequest, User,

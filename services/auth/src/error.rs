@@ -1,10 +1,11 @@
 //! The auth service's one error type, mapped to a gRPC status in one place: refusals as typed
 //! reasons and field violations (the gateway words them); internal causes logged, never sent.
-use astro_common::{
-    db, dependency,
+use astro_domain::{
     input::InputError,
     reason::{Reason, field_violation},
 };
+use astro_platform::dependency;
+use astro_store as db;
 use tonic::Status;
 
 #[derive(Debug, thiserror::Error)]

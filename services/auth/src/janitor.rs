@@ -1,7 +1,7 @@
 //! The auth service's janitor: removes refresh tokens, sessions and one-time tokens some time
 //! after they expired, so that every login no longer leaves a row for good.
 use crate::repo::{AuthRepo, Expiring};
-use astro_common::janitor::{self, Swept};
+use astro_platform::janitor::{self, Swept};
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
@@ -34,7 +34,7 @@ impl janitor::Janitor for Janitor {
     }
 
     async fn pass(&self, shutdown: &CancellationToken) -> Result<Swept, sqlx::Error> {
-        let before = janitor::cutoff(astro_common::time::now_micros(), EXPIRY_MARGIN);
+        let before = janitor::cutoff(astro_platform::time::now_micros(), EXPIRY_MARGIN);
         let mut swept = Swept::new();
         for table in Expiring::ALL {
             let removed = janitor::sweep(table.table(), shutdown, |limit| {

@@ -3,6 +3,7 @@
 pub mod access;
 mod audit;
 pub mod bootstrap;
+mod config;
 pub mod error;
 mod flows;
 mod grpc;
@@ -12,25 +13,24 @@ mod migrations;
 mod outbox;
 pub mod repo;
 
+pub use config::AuthConfig;
 pub use error::AuthError;
 pub use flows::Auth;
 pub use janitor::Janitor;
 pub use migrations::MIGRATIONS;
 
-use astro_common::janitor::Janitor as _;
-use astro_common::{
-    Settings,
-    db::Db,
+use astro_platform::{
     dependency::service_channel,
     grpc::{Listener, Peer, Plane},
-    revocation::RevocationStore,
-    tokens::TokenKeys,
+    janitor::Janitor as _,
 };
 use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_server::AuthServiceServer,
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
+use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_store::Db;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -38,13 +38,13 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Database(#[from] astro_common::db::DbError),
+    Database(#[from] astro_store::DbError),
     #[error(transparent)]
-    Config(#[from] astro_common::tokens::UnsupportedAlgorithm),
+    Config(#[from] astro_security::tokens::UnsupportedAlgorithm),
     #[error(transparent)]
-    Plane(#[from] astro_common::grpc::PlaneError),
+    Plane(#[from] astro_platform::grpc::PlaneError),
     #[error(transparent)]
-    ServerTls(#[from] astro_common::grpc::ServerTlsError),
+    ServerTls(#[from] astro_platform::grpc::ServerTlsError),
     #[error(transparent)]
     Hashing(#[from] hashing::HashingError),
     #[error(transparent)]
@@ -66,11 +66,11 @@ impl AuthApp {
     /// Connects and migrates the database and prepares the clients of `user` and `notification`
     /// (connected lazily, so start order does not matter).
     pub async fn build(
-        settings: &Settings,
+        config: &AuthConfig,
         plane: &Plane,
         revocations: Arc<dyn RevocationStore>,
     ) -> Result<Self, StartError> {
-        let db = Db::connect(&settings.database_url).await?;
+        let db = Db::connect(&config.database.url).await?;
         db.migrate(&migrations::MIGRATIONS).await?;
         let repo = repo::for_db(&db);
         let outbox_wake = Arc::new(Notify::new());
@@ -78,23 +78,23 @@ impl AuthApp {
         let auth = Auth {
             repo: Arc::clone(&repo),
             users: UserServiceClient::new(service_channel(plane, Peer::User)?),
-            keys: Arc::new(TokenKeys::new(&settings.jwt)?),
+            keys: Arc::new(TokenKeys::new(&config.jwt)?),
             revocations,
-            hasher: hashing::PasswordHasher::new(&settings.hashing)?,
+            hasher: hashing::PasswordHasher::new(&config.hashing)?,
             outbox_wake: Arc::clone(&outbox_wake),
             audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
         };
-        let janitor = Janitor::new(Arc::clone(&repo), settings.janitor.interval);
+        let janitor = Janitor::new(Arc::clone(&repo), config.janitor.interval);
         let relay = outbox::Relay {
             repo,
             notifications,
             wake: outbox_wake,
-            poll_interval: settings.mail.poll_interval,
-            retry_base: settings.mail.retry_base,
+            poll_interval: config.outbox.poll_interval,
+            retry_base: config.outbox.retry_base,
         };
         // Checked now, so that a bad INITIAL_ADMIN_* stops the start; created once serving.
-        let first_admin = match &settings.initial_admin {
+        let first_admin = match &config.initial_admin {
             Some(admin) => Some(bootstrap::FirstAdmin {
                 account: bootstrap::AdminAccount::parse(admin).map_err(StartError::InitialAdmin)?,
                 users: auth.users.clone(),
@@ -121,7 +121,8 @@ impl AuthApp {
     /// be created.
     pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), StartError> {
         let (router, health) =
-            astro_common::grpc::server_with_health("auth.v1.AuthService", &access::SERVED, &listener).await?;
+            astro_platform::grpc::server_with_health("auth.v1.AuthService", &access::SERVED, &listener)
+                .await?;
         let stop = shutdown.child_token();
         let relay = tokio::spawn(self.relay.run(stop.clone()));
         let janitor = tokio::spawn(self.janitor.run(stop.clone()));
@@ -130,7 +131,7 @@ impl AuthApp {
             None => None,
         };
         let router = router.add_service(AuthServiceServer::new(self.auth));
-        let served = astro_common::grpc::serve(router, listener, stop.clone()).await;
+        let served = astro_platform::grpc::serve(router, listener, stop.clone()).await;
         stop.cancel();
         let bootstrapped = match first_admin {
             Some(task) => task

@@ -1,20 +1,21 @@
 //! `auth-service`: the auth service as its own process.
-use astro_common::{
-    Settings,
+use astro_platform::{
+    config::Config,
     grpc::{Peer, Plane},
 };
+use auth_service::{AuthApp, AuthConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    let _telemetry = astro_common::telemetry::init("auth-service");
-    let settings = Settings::from_env()?;
-    let plane = Plane::network(&settings)?;
-    let revocations = astro_common::revocation::from_settings(&settings)?;
-    let app = auth_service::AuthApp::build(&settings, &plane, revocations).await?;
-    let listener = plane.listen(Peer::Auth, &settings).await?;
-    let shutdown = astro_common::shutdown::on_signal();
-    astro_common::metrics::spawn_endpoint(&settings, Peer::Auth, shutdown.clone()).await;
+    let _telemetry = astro_platform::telemetry::init("auth-service");
+    let config = AuthConfig::from_env_and_args("auth-service", "The auth service as its own process")?;
+    let plane = Plane::network(&config.process)?;
+    let revocations = astro_security::revocation::from_settings(&config.redis)?;
+    let app = AuthApp::build(&config, &plane, revocations).await?;
+    let listener = plane.listen(Peer::Auth, &config.process).await?;
+    let shutdown = astro_platform::shutdown::on_signal();
+    astro_platform::metrics::spawn_endpoint(&config.process, Peer::Auth, shutdown.clone()).await;
     app.serve(listener, shutdown).await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The auth service's schema, per database.
-use astro_common::db::Migrations;
+use astro_store::Migrations;
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "auth",
@@ -20,7 +20,7 @@ pub const MIGRATIONS: Migrations = Migrations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use astro_common::db::Db;
+    use astro_store::Db;
 
     /// Sessions from before 0002 take the expiry of their newest refresh token, or expire at
     /// creation when they have none (nothing can refresh them).

@@ -2,7 +2,7 @@
 //! has accepted them. The idempotency key makes a repeat after a crash harmless, so an email
 //! is neither lost (it stays queued until accepted) nor queued twice downstream.
 use crate::repo::{AuthRepo, QueuedEmail};
-use astro_common::dependency::ServiceChannel;
+use astro_platform::dependency::ServiceChannel;
 use astro_proto::notification::v1::{
     SendEmailRequest, notification_service_client::NotificationServiceClient,
 };
@@ -62,7 +62,8 @@ impl Relay {
             Ok(_) => self.repo.remove_email(email.id).await,
             Err(status) => {
                 tracing::warn!(error = %status, attempts = email.attempts, "notification service refused an email; will retry");
-                let next = astro_common::time::now_micros() + self.backoff(email.attempts).as_micros() as i64;
+                let next =
+                    astro_platform::time::now_micros() + self.backoff(email.attempts).as_micros() as i64;
                 self.repo.retry_email(email.id, next).await
             }
         };

@@ -1,5 +1,5 @@
 //! Who may call each RPC of `notification.v1.NotificationService` on the mutual-TLS plane.
-use astro_common::grpc::{AccessRule, AccessTable, Caller, Peer};
+use astro_platform::grpc::{AccessRule, AccessTable, Caller, Peer};
 
 const AUTH: &[Caller] = &[Caller::Platform(Peer::Auth)];
 const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];

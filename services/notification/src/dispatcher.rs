@@ -5,7 +5,7 @@ use crate::{
     mailer::{Mailer, SendError},
     queue::{ClaimedEmail, EmailQueue, Retry},
 };
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use lettre::{
     Message,
     message::{Mailbox, MultiPart},

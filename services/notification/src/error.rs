@@ -1,5 +1,5 @@
 //! The crate's one error type, turned into a gRPC status in exactly one place.
-use astro_common::db::{DbError, is_unavailable};
+use astro_store::{DbError, is_unavailable};
 use std::path::PathBuf;
 use tonic::Status;
 
@@ -24,7 +24,7 @@ pub enum NotificationError {
     #[error("gRPC server failed: {0}")]
     Server(#[from] tonic::transport::Error),
     #[error(transparent)]
-    ServerTls(#[from] astro_common::grpc::ServerTlsError),
+    ServerTls(#[from] astro_platform::grpc::ServerTlsError),
 }
 
 /// The crate's result type.
@@ -52,11 +52,11 @@ impl From<NotificationError> for Status {
     fn from(err: NotificationError) -> Status {
         match err {
             NotificationError::InvalidArgument { field, message } => {
-                astro_common::reason::invalid_field(field, &message)
+                astro_domain::reason::invalid_field(field, &message)
             }
             // Internals stay in the log: a status message may end up in front of a user.
             err if err.database_unavailable() => {
-                astro_common::dependency::record("database", &err);
+                astro_platform::dependency::record("database", &err);
                 Status::unavailable("Service temporarily unavailable")
             }
             err => {

@@ -5,7 +5,7 @@ use crate::{
     queue::{EmailQueue, NewEmail},
     templates::{self, Templates, Values},
 };
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use astro_proto::notification::v1::{
     PurgeRecipientRequest, PurgeRecipientResponse, QueueStats, QueueStatsRequest, SendEmailRequest,
     SendEmailResponse, notification_service_server::NotificationService,
@@ -45,7 +45,7 @@ impl NotificationGrpc {
             return Err(NotificationError::invalid("to", "must not be empty"));
         }
         // Stored in the same normal form as user accounts, so a purge by address finds it.
-        let recipient = astro_common::input::email(&req.to)
+        let recipient = astro_domain::input::email(&req.to)
             .map_err(|e| NotificationError::invalid("to", e.to_string()))?;
         recipient
             .parse::<lettre::Address>()
@@ -80,7 +80,7 @@ impl NotificationGrpc {
 
     /// Deletes every email to `to` except the kinds in `keep_kinds`; answers how many.
     pub async fn purge_recipient(&self, req: PurgeRecipientRequest) -> Result<u64> {
-        let recipient = astro_common::input::email(&req.to)
+        let recipient = astro_domain::input::email(&req.to)
             .map_err(|e| NotificationError::invalid("to", e.to_string()))?;
         let mut keep = Vec::with_capacity(req.keep_kinds.len());
         for value in req.keep_kinds {

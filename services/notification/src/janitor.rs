@@ -5,7 +5,7 @@ use crate::{
     error::Result,
     queue::{EmailQueue, Finished},
 };
-use astro_common::janitor::{self, Swept};
+use astro_platform::janitor::{self, Swept};
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
@@ -39,7 +39,7 @@ impl janitor::Janitor for Janitor {
     }
 
     async fn pass(&self, shutdown: &CancellationToken) -> Result<Swept> {
-        let before = janitor::cutoff(astro_common::time::now_micros(), self.retention);
+        let before = janitor::cutoff(astro_platform::time::now_micros(), self.retention);
         let mut removed = 0;
         for state in [Finished::Sent, Finished::Dead] {
             removed += janitor::sweep(TABLE, shutdown, |limit| {

@@ -3,6 +3,7 @@
 //! never wait on, or lose mail to, a slow or down mail server.
 
 pub mod access;
+mod config;
 pub mod dispatcher;
 pub mod error;
 pub mod grpc;
@@ -13,12 +14,12 @@ mod migrations;
 pub mod queue;
 pub mod templates;
 
+pub use config::NotificationConfig;
 pub use error::NotificationError;
 
-use astro_common::grpc::Listener;
-use astro_common::janitor::Janitor as _;
-use astro_common::{Settings, db::Db};
+use astro_platform::{grpc::Listener, janitor::Janitor as _};
 use astro_proto::notification::v1::notification_service_server::NotificationServiceServer;
+use astro_store::Db;
 use dispatcher::{DispatchConfig, Dispatcher};
 use grpc::NotificationGrpc;
 pub use janitor::Janitor;
@@ -40,42 +41,39 @@ pub struct NotificationApp {
 }
 
 impl NotificationApp {
-    /// Connects `settings.database_url`, applies this service's migrations and builds the mail
+    /// Connects `DATABASE_URL`, applies this service's migrations and builds the mail
     /// transport. Templates come from the binary, overridden per file by `TEMPLATE_DIR`.
-    pub async fn build(settings: &Settings) -> Result<Self, NotificationError> {
-        let from: Mailbox = settings
+    pub async fn build(config: &NotificationConfig) -> Result<Self, NotificationError> {
+        let from: Mailbox = config
             .mail
             .from_email
             .parse()
             .map_err(|e| NotificationError::Config(format!("FROM_EMAIL: {e}")))?;
-        let template_dir = std::env::var_os("TEMPLATE_DIR").filter(|dir| !dir.is_empty());
-        let templates = Arc::new(Templates::load(
-            template_dir.as_deref().map(std::path::Path::new),
-        )?);
-        let mailer = mailer::from_settings(&settings.mail).await?;
+        let templates = Arc::new(Templates::load(config.mail.template_dir.as_deref())?);
+        let mailer = mailer::from_settings(&config.mail).await?;
 
-        let db = Db::connect(&settings.database_url).await?;
+        let db = Db::connect(&config.database.url).await?;
         db.migrate(&queue::MIGRATIONS).await?;
         let queue = queue::for_db(&db);
 
         let janitor = Janitor::new(
             queue.clone(),
-            settings.janitor.interval,
-            settings.janitor.email_retention,
+            config.janitor.interval,
+            config.janitor.email_retention,
         );
         let wake = Arc::new(Notify::new());
         let service = NotificationGrpc {
             queue: queue.clone(),
             templates,
             wake: wake.clone(),
-            frontend_url: settings.frontend_url.clone(),
+            frontend_url: config.mail.frontend_url.clone(),
             message_id_domain: from.email.domain().to_owned(),
         };
         let config = DispatchConfig {
             from,
-            poll_interval: settings.mail.poll_interval,
-            max_attempts: settings.mail.max_attempts.max(1),
-            retry_base: settings.mail.retry_base,
+            poll_interval: config.mail.pacing.poll_interval,
+            max_attempts: config.mail.max_attempts.max(1),
+            retry_base: config.mail.pacing.retry_base,
         };
         let dispatcher = Dispatcher::new(queue, mailer, wake, config);
         Ok(NotificationApp {
@@ -105,11 +103,11 @@ impl NotificationApp {
             janitor,
         } = self;
         let (router, _health) =
-            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
+            astro_platform::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         let router = router.add_service(NotificationServiceServer::new(service));
         let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
         let cleaning = tokio::spawn(janitor.run(shutdown.clone()));
-        let served = astro_common::grpc::serve(router, listener, shutdown.clone()).await;
+        let served = astro_platform::grpc::serve(router, listener, shutdown.clone()).await;
         // A server that failed on its own takes the dispatcher down with it.
         shutdown.cancel();
         if let Err(err) = dispatching.await {

@@ -1,6 +1,6 @@
 //! Mail transports: SMTP when a host is configured, `.eml` files otherwise.
 use crate::error::{NotificationError, Result};
-use astro_common::config::{MailSettings, SmtpSettings, SmtpTls};
+use astro_platform::config::{MailSettings, SmtpSettings, SmtpTls};
 use async_trait::async_trait;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,

@@ -1,20 +1,23 @@
 //! `notification-service`: the notification gRPC service as its own process.
-use astro_common::{
-    Settings,
+use astro_platform::{
+    config::Config,
     grpc::{Peer, Plane},
 };
-use notification_service::NotificationApp;
+use notification_service::{NotificationApp, NotificationConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
-    let _telemetry = astro_common::telemetry::init("notification-service");
-    let settings = Settings::from_env()?;
-    let plane = Plane::network(&settings)?;
-    let listener = plane.listen(Peer::Notification, &settings).await?;
-    let shutdown = astro_common::shutdown::on_signal();
-    astro_common::metrics::spawn_endpoint(&settings, Peer::Notification, shutdown.clone()).await;
-    let app = NotificationApp::build(&settings).await?;
+    let _telemetry = astro_platform::telemetry::init("notification-service");
+    let config = NotificationConfig::from_env_and_args(
+        "notification-service",
+        "The notification service as its own process",
+    )?;
+    let plane = Plane::network(&config.process)?;
+    let listener = plane.listen(Peer::Notification, &config.process).await?;
+    let shutdown = astro_platform::shutdown::on_signal();
+    astro_platform::metrics::spawn_endpoint(&config.process, Peer::Notification, shutdown.clone()).await;
+    let app = NotificationApp::build(&config).await?;
     app.serve(listener, shutdown).await?;
     tracing::info!("notification service stopped");
     Ok(())

@@ -1,5 +1,5 @@
 //! The notification service's schema, per database.
-use astro_common::db::Migrations;
+use astro_store::Migrations;
 
 /// This service's schema, tracked in `_notification_migrations`.
 pub const MIGRATIONS: Migrations = Migrations {

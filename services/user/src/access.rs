@@ -1,6 +1,6 @@
 //! Who may call each RPC of `user.v1.UserService` on the mutual-TLS plane. Credentials, hashes
 //! and account changes are for the services that own those flows, never for the gateway.
-use astro_common::grpc::{AccessRule, AccessTable, Caller, Peer};
+use astro_platform::grpc::{AccessRule, AccessTable, Caller, Peer};
 
 const GATEWAY: &[Caller] = &[Caller::Platform(Peer::Gateway)];
 const AUTH: &[Caller] = &[Caller::Platform(Peer::Auth)];

@@ -1,6 +1,8 @@
 //! The crate's one error type and its single mapping to a gRPC status.
-use astro_common::input::InputError;
-use astro_common::reason::{Reason, field_violation};
+use astro_domain::{
+    input::InputError,
+    reason::{Reason, field_violation},
+};
 use tonic::Status;
 
 /// Everything that can go wrong in the user service.
@@ -22,7 +24,7 @@ pub enum UserError {
     /// An avatar upload that is not a decodable PNG, JPEG or WebP within the size limits.
     #[error("invalid image: {0}")]
     InvalidImage(String),
-    /// An avatar upload over [`astro_common::input::AVATAR_MAX_BYTES`].
+    /// An avatar upload over [`astro_domain::input::AVATAR_MAX_BYTES`].
     #[error("avatar file too large")]
     ImageTooLarge,
     /// No stored avatar by that name.
@@ -43,11 +45,11 @@ pub enum UserError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database setup failed: {0}")]
-    Setup(#[from] astro_common::db::DbError),
+    Setup(#[from] astro_store::DbError),
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error(transparent)]
-    ServerTls(#[from] astro_common::grpc::ServerTlsError),
+    ServerTls(#[from] astro_platform::grpc::ServerTlsError),
 }
 
 impl UserError {
@@ -73,11 +75,11 @@ impl From<UserError> for Status {
             UserError::ImageTooLarge => Reason::ImageTooLarge.status(),
             UserError::AvatarNotFound => Reason::AvatarNotFound.status(),
             UserError::CloudinaryUnreachable(ref e) => {
-                astro_common::dependency::record("cloudinary", e);
+                astro_platform::dependency::record("cloudinary", e);
                 Status::unavailable("Service temporarily unavailable")
             }
-            UserError::Database(ref e) if astro_common::db::is_unavailable(e) => {
-                astro_common::dependency::record("database", &e);
+            UserError::Database(ref e) if astro_store::is_unavailable(e) => {
+                astro_platform::dependency::record("database", &e);
                 Status::unavailable("Service temporarily unavailable")
             }
             other => {

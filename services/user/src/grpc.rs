@@ -9,9 +9,8 @@ use crate::{
     repo::{ListQuery, NewUser, Role, Sort, Stats, UserChanges, UserRecord, UserRepo},
     validate,
 };
-use astro_common::domain::Page;
-use astro_common::input::InputError;
-use astro_common::time::{micros_to_timestamp, now_micros};
+use astro_domain::{Page, input::InputError};
+use astro_platform::time::{micros_to_timestamp, now_micros};
 use astro_proto::user::v1::{
     self as pb, CountAdminsRequest, CountAdminsResponse, CreateFirstAdminRequest, CreateFirstAdminResponse,
     CreateUserRequest, Credentials, DeleteUserResponse, GetCredentialsByEmailRequest, GetStatsRequest,
@@ -144,7 +143,11 @@ impl UserService for UserGrpc {
     async fn set_password_hash(&self, request: Request<SetPasswordHashRequest>) -> Reply<pb::User> {
         let req = request.into_inner();
         let hash = validate::password_hash(&req.password_hash)?;
-        reply_user(self.repo.set_password_hash(req.id, &hash).await)
+        reply_user(
+            self.repo
+                .set_password_hash(req.id, &hash, req.expected_hash.as_deref())
+                .await,
+        )
     }
 
     async fn mark_verified(&self, request: Request<GetUserRequest>) -> Reply<pb::User> {

@@ -2,19 +2,21 @@
 //! password) and serves `user.v1.UserService` over gRPC.
 pub mod access;
 pub mod avatar;
+mod config;
 mod error;
 mod grpc;
 mod migrations;
 pub mod repo;
-mod validate;
+pub mod validate;
 
+pub use config::UserConfig;
 pub use error::UserError;
 pub use grpc::UserGrpc;
 pub use migrations::MIGRATIONS;
 
-use astro_common::grpc::Listener;
-use astro_common::{Settings, db::Db};
+use astro_platform::grpc::Listener;
 use astro_proto::user::v1::user_service_server::UserServiceServer;
+use astro_store::Db;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -30,11 +32,11 @@ pub struct UserApp {
 }
 
 impl UserApp {
-    /// Connects `settings.database_url` and applies this service's migrations.
-    pub async fn build(settings: &Settings) -> Result<Self, UserError> {
-        let db = Db::connect(&settings.database_url).await?;
+    /// Connects `DATABASE_URL` and applies this service's migrations.
+    pub async fn build(config: &UserConfig) -> Result<Self, UserError> {
+        let db = Db::connect(&config.database.url).await?;
         db.migrate(&MIGRATIONS).await?;
-        let avatars = avatar::Avatars::new(avatar::store_for(settings)?);
+        let avatars = avatar::Avatars::new(avatar::store_for(&config.avatars)?);
         let service = UserGrpc::new(repo::for_db(&db), avatars);
         Ok(UserApp { db, service })
     }
@@ -43,11 +45,11 @@ impl UserApp {
     /// then drains in-flight calls and closes the pool.
     pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), UserError> {
         let (router, reporter) =
-            astro_common::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
+            astro_platform::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
         // Avatar uploads are bigger than tonic's 4 MiB default allows.
         let users = UserServiceServer::new(self.service)
-            .max_decoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES)
-            .max_encoding_message_size(astro_common::grpc::AVATAR_MESSAGE_BYTES);
+            .max_decoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES)
+            .max_encoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES);
         let router = router.add_service(users);
         // Health follows the database, so an orchestrator stops routing to a replica that
         // cannot reach it; calls still answer UNAVAILABLE meanwhile.
@@ -76,7 +78,7 @@ impl UserApp {
                 }
             }
         });
-        let served = astro_common::grpc::serve(router, listener, shutdown).await;
+        let served = astro_platform::grpc::serve(router, listener, shutdown).await;
         watch.cancel();
         let _ = health.await;
         self.db.close().await;

@@ -1,6 +1,6 @@
 //! The `users` schema for both databases, embedded in the binary so that a deployed service
 //! needs no migration files on disk.
-use astro_common::db::{MigrationStep, Migrations};
+use astro_store::{MigrationStep, Migrations};
 
 const POSTGRES: &[MigrationStep] = &[
     (1, "users", include_str!("../migrations/postgres/0001_users.sql")),

@@ -1,14 +1,17 @@
 //! Request fields parsed into what the repository stores. Callers validate too (the gateway
 //! answers 422 before calling); this is the service's own line of defence.
 use crate::{error::UserError, repo::Role};
-use astro_common::input::{self, AVATAR_URL_MAX, InputError};
+use astro_domain::{
+    Email, Username,
+    input::{self, AVATAR_URL_MAX, InputError},
+};
 
-pub fn email(raw: &str) -> Result<String, UserError> {
-    input::email(raw).map_err(|e| UserError::invalid("email", e))
+pub fn email(raw: &str) -> Result<Email, UserError> {
+    Email::parse(raw).map_err(|e| UserError::invalid("email", e))
 }
 
-pub fn username(raw: &str) -> Result<String, UserError> {
-    input::username(raw).map_err(|e| UserError::invalid("username", e))
+pub fn username(raw: &str) -> Result<Username, UserError> {
+    Username::parse(raw).map_err(|e| UserError::invalid("username", e))
 }
 
 /// A first or last name; empty means none.

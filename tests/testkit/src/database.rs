@@ -2,7 +2,7 @@
 //! PostgreSQL database on the server of `TEST_DATABASE_URL`. Tests never share one, so they
 //! run in parallel and need no cleanup between them.
 use crate::{Backend, await_in_drop};
-use astro_common::db::{Db, Migrations};
+use astro_store::{Db, Migrations};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tempfile::TempDir;
 use uuid::Uuid;

@@ -5,7 +5,8 @@ use crate::{
     json::{Fields, JsonBody, Secrecy::Public},
     models::{UserResponse, name},
 };
-use astro_common::{domain::Role, input, time};
+use astro_domain::{Role, input};
+use astro_platform::time;
 use astro_proto::{
     admin::v1::{RecordedEvent, Stats},
     user::v1::User,

@@ -1,7 +1,7 @@
 //! The query strings of the admin listings, parsed into what the admin service takes.
 use super::params::Params;
 use crate::error::ApiError;
-use astro_common::time::micros_to_timestamp;
+use astro_platform::time::micros_to_timestamp;
 use astro_proto::{admin::v1::ListAuditLogRequest, user::v1::ListUsersRequest};
 use utoipa::IntoParams;
 

@@ -2,8 +2,8 @@
 //! optional filters. [`SqlAuditRepo`] implements it on both databases.
 mod sql;
 
-use astro_common::db::Db;
 use astro_proto::admin::v1::AuditEvent;
+use astro_store::Db;
 use async_trait::async_trait;
 use std::sync::Arc;
 

@@ -1,10 +1,10 @@
 //! The audit log on either database: one struct over [`Db`], each method one [`on_pool!`]
-//! dispatch (the rule is in `astro_common::db`). sqlx accepts `$n` placeholders on SQLite too,
+//! dispatch (the rule is in `astro_store`). sqlx accepts `$n` placeholders on SQLite too,
 //! so every statement is shared but the janitor's batch selection, which skips rows another
 //! replica is deleting on PostgreSQL (SQLite has one writer at a time and no such clause).
 use super::{AuditRepo, EventFilter, StoredEvent, where_clause};
-use astro_common::db::{Db, on_pool};
 use astro_proto::admin::v1::AuditEvent;
+use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 

@@ -1,5 +1,5 @@
 //! The repository contract suites' runner: testkit's, with this service's database prefix.
-use astro_common::db::{Db, Migrations};
+use astro_store::{Db, Migrations};
 
 /// Runs `contract` on a fresh, migrated SQLite database and, when `TEST_DATABASE_URL` is set,
 /// on a fresh, migrated PostgreSQL one.

@@ -2,7 +2,7 @@
 use super::{Auth, hash_token};
 use crate::audit::RequestContext;
 use crate::{error::AuthError, repo::Purpose};
-use astro_common::{domain::Role, input, password_policy, reason::Reason, tokens::Claims};
+use astro_domain::{Role, input, password_policy, reason::Reason};
 use astro_proto::notification::v1::PurgeRecipientRequest;
 use astro_proto::{
     notification::v1::EmailKind,
@@ -11,6 +11,7 @@ use astro_proto::{
         User,
     },
 };
+use astro_security::tokens::Claims;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tonic::Code;
@@ -259,7 +260,11 @@ impl Auth {
     async fn set_password_hash(&self, id: i64, password_hash: String) -> Result<(), AuthError> {
         self.users
             .clone()
-            .set_password_hash(SetPasswordHashRequest { id, password_hash })
+            .set_password_hash(SetPasswordHashRequest {
+                id,
+                password_hash,
+                expected_hash: None,
+            })
             .await
             .map(drop)
             .map_err(AuthError::Downstream)

@@ -10,12 +10,12 @@ use crate::{
     hashing::PasswordHasher,
     repo::{AuthRepo, OutboxEmail, Purpose},
 };
-use astro_common::dependency::ServiceChannel;
-use astro_common::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_platform::dependency::ServiceChannel;
 use astro_proto::{
     notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
     user::v1::{Credentials, GetUserRequest, User, user_service_client::UserServiceClient},
 };
+use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::{sync::Arc, time::Duration};
@@ -63,7 +63,7 @@ impl Auth {
             Purpose::VerifyEmail => (VERIFY_TTL, EmailKind::Verification),
             Purpose::ResetPassword => (RESET_TTL, EmailKind::PasswordReset),
         };
-        let expires_at = astro_common::time::now_micros() + ttl.as_micros() as i64;
+        let expires_at = astro_platform::time::now_micros() + ttl.as_micros() as i64;
         let email = outbox_email(user, kind, token);
         self.repo
             .issue_one_time_token(user.id, purpose, &hash, expires_at, email)
@@ -95,7 +95,7 @@ impl Auth {
             // after this (a login a moment later). Tokens from this second's earlier sessions are
             // already revoked above by their `sid`; the cutoff covers the earlier seconds.
             self.revocations
-                .revoke_user_before(user_id, astro_common::time::now_secs())
+                .revoke_user_before(user_id, astro_platform::time::now_secs())
                 .await
                 .map_err(|_| AuthError::Unavailable)?;
         }
@@ -104,7 +104,7 @@ impl Auth {
 
     /// The latest instant at which an access token minted now could still be valid.
     fn access_token_horizon(&self) -> i64 {
-        astro_common::time::now_secs() + self.keys.access_ttl_secs() as i64 + 60
+        astro_platform::time::now_secs() + self.keys.access_ttl_secs() as i64 + 60
     }
 }
 

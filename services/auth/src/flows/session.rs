@@ -5,12 +5,12 @@ use crate::{
     error::AuthError,
     repo::{NewRefreshToken, NewSession, Rotation},
 };
-use astro_common::reason::Reason;
-use astro_common::tokens::{Minted, TokenError, TokenKind};
+use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::{
     auth::v1::TokenPair,
-    user::v1::{GetCredentialsByEmailRequest, GetUserRequest},
+    user::v1::{GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User},
 };
+use astro_security::tokens::{Minted, TokenError, TokenKind};
 use secrecy::SecretString;
 use serde_json::json;
 use tonic::Code;
@@ -28,7 +28,7 @@ impl Auth {
         password: SecretString,
         ctx: &RequestContext,
     ) -> Result<TokenPair, AuthError> {
-        let credentials = match astro_common::input::email(email) {
+        let credentials = match astro_domain::input::email(email) {
             Err(_) => None,
             Ok(email) => match self
                 .users
@@ -42,9 +42,9 @@ impl Auth {
             },
         };
         let stored = credentials.as_ref().map(|c| c.password_hash.clone());
-        let matches = self.hasher.verify(password, stored).await?;
+        let verified = self.hasher.verify_upgrading(password, stored.clone()).await?;
         let known = credentials.as_ref().and_then(|c| c.user.as_ref()).map(|u| u.id);
-        let Some(user) = credentials.and_then(|c| c.user).filter(|_| matches) else {
+        let Some(user) = credentials.and_then(|c| c.user).filter(|_| verified.matches) else {
             self.audit
                 .record(ctx, "login_failed", None, known, json!({ "email": email }));
             return Err(BAD_LOGIN);
@@ -59,8 +59,11 @@ impl Auth {
             );
             return Err(AuthError::Refused(Reason::AccountDisabled));
         }
+        if let (Some(new), Some(old)) = (verified.upgraded, stored) {
+            self.store_upgraded_hash(user.id, old, new).await;
+        }
         let sid = uuid::Uuid::new_v4().simple().to_string();
-        let refresh = self.keys.mint(TokenKind::Refresh, user.id, &sid);
+        let refresh = self.keys.mint(TokenKind::Refresh, user.id, &sid, false);
         self.repo
             .create_session(
                 NewSession {
@@ -88,7 +91,7 @@ impl Auth {
             Some(user.id),
             json!({ "session": sid }),
         );
-        Ok(self.pair(user.id, &sid, refresh))
+        Ok(self.pair(&user, &sid, refresh))
     }
 
     /// Rotates a refresh token. Presenting one that was already used revokes its session.
@@ -109,13 +112,13 @@ impl Auth {
             self.revoke_session(&claims.sid).await?;
             return Err(REVOKED);
         }
-        let next = self.keys.mint(TokenKind::Refresh, user_id, &claims.sid);
+        let next = self.keys.mint(TokenKind::Refresh, user_id, &claims.sid, false);
         match self
             .repo
             .rotate_refresh(&claims.jti, refresh_row(&next, user_id))
             .await?
         {
-            Rotation::Rotated => Ok(self.pair(user_id, &claims.sid, next)),
+            Rotation::Rotated => Ok(self.pair(&user, &claims.sid, next)),
             Rotation::Reused { session_id } => {
                 tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
                 self.revoke_session(&session_id).await?;
@@ -156,6 +159,26 @@ impl Auth {
         Ok(())
     }
 
+    /// Replaces an outdated hash (bcrypt from the original, or an older argon2 cost) that the
+    /// password just matched, unless the hash changed meanwhile (a password change wins). The
+    /// login has succeeded either way: a failure here is logged, and the next login tries again.
+    async fn store_upgraded_hash(&self, id: i64, old: String, new: String) {
+        let request = SetPasswordHashRequest {
+            id,
+            password_hash: new,
+            expected_hash: Some(old),
+        };
+        match self.users.clone().set_password_hash(request).await {
+            Ok(_) => tracing::info!(user_id = id, "password rehashed to argon2id"),
+            Err(status) if status.code() == Code::NotFound => {
+                tracing::info!(user_id = id, "password changed meanwhile: rehash dropped");
+            }
+            Err(status) => {
+                tracing::warn!(user_id = id, error = %status, "could not store the rehashed password")
+            }
+        }
+    }
+
     async fn revoke_session(&self, sid: &str) -> Result<(), AuthError> {
         self.repo.revoke_session(sid).await?;
         self.revocations
@@ -164,8 +187,12 @@ impl Auth {
             .map_err(|_| AuthError::Unavailable)
     }
 
-    fn pair(&self, user_id: i64, sid: &str, refresh: Minted) -> TokenPair {
-        let access = self.keys.mint(TokenKind::Access, user_id, sid);
+    /// A fresh access token for `user` (vouching for admin rights they hold now) beside
+    /// `refresh`.
+    fn pair(&self, user: &User, sid: &str, refresh: Minted) -> TokenPair {
+        let access = self
+            .keys
+            .mint(TokenKind::Access, user.id, sid, holds_admin_rights(user));
         TokenPair {
             access_token: access.token,
             refresh_token: refresh.token,

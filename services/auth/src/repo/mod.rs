@@ -134,6 +134,6 @@ pub trait AuthRepo: Send + Sync {
 }
 
 /// The repository for the connected database.
-pub fn for_db(db: &astro_common::db::Db) -> Arc<dyn AuthRepo> {
+pub fn for_db(db: &astro_store::Db) -> Arc<dyn AuthRepo> {
     Arc::new(SqlAuthRepo::new(db.clone()))
 }

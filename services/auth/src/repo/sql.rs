@@ -1,12 +1,10 @@
 //! Sessions, refresh tokens, one-time tokens and the outbox on either database: one struct over
-//! [`Db`], each method one [`on_pool!`] dispatch (the rule is in `astro_common::db`).
+//! [`Db`], each method one [`on_pool!`] dispatch (the rule is in `astro_store`).
 use super::{
     AuthRepo, Expiring, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation,
 };
-use astro_common::{
-    db::{Db, on_pool},
-    time::now_micros,
-};
+use astro_platform::time::now_micros;
+use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 
 mod statements;

@@ -37,7 +37,7 @@ async fn setup(
     Arc<FakeMailer>,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let db = astro_common::db::Db::connect(&format!("sqlite:///{}", dir.path().join("q.db").display()))
+    let db = astro_store::Db::connect(&format!("sqlite:///{}", dir.path().join("q.db").display()))
         .await
         .unwrap();
     db.migrate(&crate::queue::MIGRATIONS).await.unwrap();

@@ -2,7 +2,7 @@
 //! databases; only the claim query and the janitor's batch selection differ between them (row
 //! locking exists on PostgreSQL only).
 use crate::{error::Result, kind::EmailKind};
-use astro_common::db::Db;
+use astro_store::Db;
 use async_trait::async_trait;
 use std::sync::Arc;
 

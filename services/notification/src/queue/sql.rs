@@ -1,10 +1,10 @@
 //! The outbox on either database: one struct over [`Db`], each method one [`on_pool!`]
-//! dispatch (the rule is in `astro_common::db`). sqlx accepts `$n` placeholders on SQLite too,
+//! dispatch (the rule is in `astro_store`). sqlx accepts `$n` placeholders on SQLite too,
 //! so the statements are shared, but for the claim and the janitor's batch selection, which
 //! lock rows on PostgreSQL, where several replicas may claim at once.
 use super::{ClaimedEmail, EmailQueue, Finished, NewEmail, QueueCounts, Retry, counts};
 use crate::{error::Result, kind::EmailKind};
-use astro_common::db::{Db, on_pool};
+use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 
 const ENQUEUE: &str = "INSERT INTO email_queue (idempotency_key, kind, recipient, subject, body_text, \

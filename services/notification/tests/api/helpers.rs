@@ -1,6 +1,9 @@
 //! A running service per test, on a database and mail directory of its own.
-use astro_common::Settings;
-use astro_common::grpc::{GrpcChannel, Peer, Plane};
+use astro_platform::config::Config as _;
+use astro_platform::{
+    Settings,
+    grpc::{GrpcChannel, Peer, Plane},
+};
 use astro_proto::notification::v1::{
     QueueStats, QueueStatsRequest, notification_service_client::NotificationServiceClient,
 };
@@ -34,9 +37,9 @@ impl TestApp {
             })
         })
         .unwrap();
-        let app = NotificationApp::build(&settings).await.unwrap();
+        let app = NotificationApp::build(&(&settings).into()).await.unwrap();
         let plane = Plane::in_process();
-        let listener = plane.listen(Peer::Notification, &settings).await.unwrap();
+        let listener = plane.listen(Peer::Notification, &settings.process).await.unwrap();
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.serve(listener, shutdown.clone()));
         let client = NotificationServiceClient::new(plane.channel(Peer::Notification).unwrap());

@@ -1,5 +1,5 @@
 //! One contract, both databases: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use notification_service::{
     kind::EmailKind,
     queue::{self, EmailQueue, Finished, NewEmail, QueueCounts, Retry},

@@ -1,5 +1,5 @@
 //! The SMTP transport against a real SMTP server on loopback (plain, no TLS).
-use astro_common::config::{SmtpSettings, SmtpTls};
+use astro_platform::config::{SmtpSettings, SmtpTls};
 use lettre::{Message, message::MultiPart};
 use notification_service::mailer::{Mailer, SmtpMailer};
 use testkit::smtp::{Recipients, SmtpPort, SmtpServer};

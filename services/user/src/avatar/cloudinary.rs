@@ -2,7 +2,7 @@
 //! (<https://cloudinary.com/documentation/authentication_signatures>).
 use super::{AvatarStore, StoredAvatar};
 use crate::error::UserError;
-use astro_common::config::CloudinarySettings;
+use astro_platform::config::CloudinarySettings;
 use async_trait::async_trait;
 use reqwest::multipart::{Form, Part};
 use secrecy::{ExposeSecret, SecretString};

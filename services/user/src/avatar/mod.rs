@@ -17,7 +17,8 @@ use crate::{
     error::UserError,
     repo::{UserRecord, UserRepo},
 };
-use astro_common::{Settings, input::AVATAR_MAX_BYTES};
+use astro_domain::input::AVATAR_MAX_BYTES;
+use astro_platform::config::AvatarSettings;
 use async_trait::async_trait;
 use std::sync::Arc;
 use transform::{EXTENSION, Transformer};
@@ -54,10 +55,10 @@ pub trait AvatarStore: Send + Sync {
 }
 
 /// The store the settings ask for: Cloudinary when its credentials are set, else local files.
-pub fn store_for(settings: &Settings) -> Result<Arc<dyn AvatarStore>, UserError> {
+pub fn store_for(settings: &AvatarSettings) -> Result<Arc<dyn AvatarStore>, UserError> {
     Ok(match &settings.cloudinary {
         Some(cloudinary) => Arc::new(CloudinaryStore::new(cloudinary)?),
-        None => Arc::new(LocalStore::new(settings.avatar_dir.clone(), &settings.base_url)),
+        None => Arc::new(LocalStore::new(settings.dir.clone(), &settings.base_url)),
     })
 }
 

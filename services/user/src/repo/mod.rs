@@ -4,13 +4,14 @@ mod list;
 mod sql;
 
 use crate::error::UserError;
-use astro_common::db::Db;
+use astro_store::Db;
 use async_trait::async_trait;
 use std::sync::Arc;
 
 pub use sql::SqlUserRepo;
 
-pub use astro_common::domain::Role;
+pub use astro_domain::Role;
+use astro_domain::{Email, Username};
 
 /// A stored user, password hash included (it never leaves the service except in `Credentials`).
 /// Read straight from the row: its fields are the columns.
@@ -37,8 +38,8 @@ pub struct UserRecord {
 /// A validated user to insert; `email` and `username` are already normalised.
 #[derive(Clone, Debug)]
 pub struct NewUser {
-    pub email: String,
-    pub username: String,
+    pub email: Email,
+    pub username: Username,
     pub password_hash: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -46,12 +47,30 @@ pub struct NewUser {
     pub is_verified: bool,
 }
 
+/// A user brought over from another system ([the contract's import](../../../../README.md)),
+/// with their password hash and timestamps as they were.
+#[derive(Clone, Debug)]
+pub struct ImportedUser {
+    pub email: Email,
+    pub username: Username,
+    pub password_hash: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    pub is_verified: bool,
+    pub is_active: bool,
+    /// µs since the epoch.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A validated partial update: `None` leaves a field alone; for nullable fields `Some(None)`
 /// clears it.
 #[derive(Clone, Debug, Default)]
 pub struct UserChanges {
-    pub email: Option<String>,
-    pub username: Option<String>,
+    pub email: Option<Email>,
+    pub username: Option<Username>,
     pub first_name: Option<Option<String>>,
     pub last_name: Option<Option<String>>,
     pub avatar_url: Option<Option<String>>,
@@ -133,8 +152,15 @@ pub trait UserRepo: Send + Sync {
     async fn create(&self, user: NewUser) -> Result<UserRecord, UserError>;
     async fn get(&self, id: i64) -> Result<UserRecord, UserError>;
     /// `email` must already be normalised.
-    async fn get_by_email(&self, email: &str) -> Result<UserRecord, UserError>;
-    async fn set_password_hash(&self, id: i64, hash: &str) -> Result<UserRecord, UserError>;
+    async fn get_by_email(&self, email: &Email) -> Result<UserRecord, UserError>;
+    /// With `expected`, only if the stored hash still is that one ([`UserError::NotFound`]
+    /// otherwise).
+    async fn set_password_hash(
+        &self,
+        id: i64,
+        hash: &str,
+        expected: Option<&str>,
+    ) -> Result<UserRecord, UserError>;
     async fn mark_verified(&self, id: i64) -> Result<UserRecord, UserError>;
     async fn record_login(&self, id: i64) -> Result<UserRecord, UserError>;
     /// Applies every change in one statement, so concurrent updates of different fields
@@ -164,6 +190,10 @@ pub trait UserRepo: Send + Sync {
     /// step even across processes (replicas bootstrapping the first admin at once);
     /// `Ok(None)` when an admin exists.
     async fn create_unless_admin_exists(&self, user: NewUser) -> Result<Option<UserRecord>, UserError>;
+    /// Inserts a user from another system as they were (times, avatar, flags).
+    async fn import(&self, user: ImportedUser) -> Result<UserRecord, UserError>;
+    /// Whether a user has this username, compared case-insensitively.
+    async fn username_exists(&self, username: &Username) -> Result<bool, UserError>;
 }
 
 /// The repository for whichever database `db` is.
@@ -173,7 +203,7 @@ pub fn for_db(db: &Db) -> Arc<dyn UserRepo> {
 
 /// Maps a failed write to a conflict on the unique field it violated, if that is what it was.
 fn write_error(err: sqlx::Error) -> UserError {
-    use astro_common::db::is_unique_violation_on;
+    use astro_store::is_unique_violation_on;
     // `username_key` before `email`: neither name contains the other, but be explicit.
     if is_unique_violation_on(&err, "username_key") {
         UserError::Conflict("username")

@@ -1,15 +1,13 @@
 //! The users table on either database: one struct over [`Db`], each method one [`on_pool!`]
-//! dispatch (the rule is in `astro_common::db`). The statements are in `sql/statements.rs`.
+//! dispatch (the rule is in `astro_store`). The statements are in `sql/statements.rs`.
 use super::{
-    ListQuery, NewUser, Stats, UserChanges, UserError, UserRecord, UserRepo, count,
+    ImportedUser, ListQuery, NewUser, Stats, UserChanges, UserError, UserRecord, UserRepo, count,
     list::{self, Bind},
     write_error,
 };
-use astro_common::{
-    db::{Db, on_pool},
-    input::username_key,
-    time::now_micros,
-};
+use astro_domain::{Email, Username};
+use astro_platform::time::now_micros;
+use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
@@ -62,11 +60,11 @@ impl SqlUserRepo {
         } else {
             (INSERT, None)
         };
-        let key = username_key(&user.username);
+        let key = user.username.key();
         on_pool!(self.db, |pool| {
             let query = sqlx::query_as(sql)
-                .bind(user.email)
-                .bind(user.username)
+                .bind(user.email.into_inner())
+                .bind(user.username.into_inner())
                 .bind(key)
                 .bind(user.password_hash)
                 .bind(user.first_name)
@@ -108,7 +106,7 @@ impl UserRepo for SqlUserRepo {
             Err(UserError::Conflict("username")) => {
                 let email_taken = on_pool!(self.db, |pool| {
                     let row = sqlx::query(SELECT_BY_EMAIL)
-                        .bind(email)
+                        .bind(email.as_str())
                         .fetch_optional(pool)
                         .await?;
                     row.is_some()
@@ -131,23 +129,29 @@ impl UserRepo for SqlUserRepo {
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.get_by_email"))]
-    async fn get_by_email(&self, email: &str) -> Result<UserRecord, UserError> {
+    async fn get_by_email(&self, email: &Email) -> Result<UserRecord, UserError> {
         found(on_pool!(self.db, |pool| {
             sqlx::query_as(SELECT_BY_EMAIL)
-                .bind(email)
+                .bind(email.as_str())
                 .fetch_optional(pool)
                 .await
         }))
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.set_password_hash"))]
-    async fn set_password_hash(&self, id: i64, hash: &str) -> Result<UserRecord, UserError> {
+    async fn set_password_hash(
+        &self,
+        id: i64,
+        hash: &str,
+        expected: Option<&str>,
+    ) -> Result<UserRecord, UserError> {
         let now = now_micros();
         found(on_pool!(self.db, |pool| {
             sqlx::query_as(SET_PASSWORD_HASH)
                 .bind(id)
                 .bind(hash)
                 .bind(now)
+                .bind(expected)
                 .fetch_optional(pool)
                 .await
         }))
@@ -248,5 +252,39 @@ impl UserRepo for SqlUserRepo {
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.create_unless_admin_exists"))]
     async fn create_unless_admin_exists(&self, user: NewUser) -> Result<Option<UserRecord>, UserError> {
         self.insert(user, true).await
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.import"))]
+    async fn import(&self, user: ImportedUser) -> Result<UserRecord, UserError> {
+        let key = user.username.key();
+        found(on_pool!(self.db, |pool| {
+            sqlx::query_as(INSERT_IMPORTED)
+                .bind(user.email.as_str())
+                .bind(user.username.as_str())
+                .bind(&key)
+                .bind(&user.password_hash)
+                .bind(&user.first_name)
+                .bind(&user.last_name)
+                .bind(&user.avatar_url)
+                .bind(user.role.as_str())
+                .bind(user.is_verified)
+                .bind(user.is_active)
+                .bind(user.created_at)
+                .bind(user.updated_at)
+                .fetch_optional(pool)
+                .await
+        }))
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.username_exists"))]
+    async fn username_exists(&self, username: &Username) -> Result<bool, UserError> {
+        let key = username.key();
+        let count: i64 = on_pool!(self.db, |pool| {
+            sqlx::query_scalar(USERNAME_EXISTS)
+                .bind(&key)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count > 0)
     }
 }

@@ -1,6 +1,6 @@
 //! Credentials, account flags, the admin edit and deletion.
 use crate::helpers::{Client, create, get, micros, new_user};
-use astro_common::reason::Reason;
+use astro_domain::reason::Reason;
 use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{
     CountAdminsRequest, GetCredentialsByEmailRequest, SetPasswordHashRequest, UpdateUserRequest,
@@ -33,10 +33,27 @@ async fn credentials_and_flags(mut client: Client) {
     let set = SetPasswordHashRequest {
         id: user.id,
         password_hash: "$argon2id$new".into(),
+        expected_hash: None,
     };
     client.set_password_hash(set).await.unwrap();
     let creds = client.get_credentials(get(user.id)).await.unwrap().into_inner();
     assert_eq!(creds.password_hash, "$argon2id$new");
+    // With an expected hash, a compare and swap: a stale expectation changes nothing.
+    let swap = |expected: &str, new: &str| SetPasswordHashRequest {
+        id: user.id,
+        password_hash: new.into(),
+        expected_hash: Some(expected.into()),
+    };
+    let stale = client
+        .set_password_hash(swap("$2b$04$old", "$argon2id$rehash"))
+        .await;
+    assert_eq!(stale.unwrap_err().code(), Code::NotFound);
+    client
+        .set_password_hash(swap("$argon2id$new", "$argon2id$swapped"))
+        .await
+        .unwrap();
+    let creds = client.get_credentials(get(user.id)).await.unwrap().into_inner();
+    assert_eq!(creds.password_hash, "$argon2id$swapped");
 
     let verified = client.mark_verified(get(user.id)).await.unwrap().into_inner();
     assert!(verified.is_verified);
@@ -52,6 +69,7 @@ async fn credentials_and_flags(mut client: Client) {
             .set_password_hash(SetPasswordHashRequest {
                 id: -1,
                 password_hash: "h".into(),
+                expected_hash: None,
             })
             .await
             .unwrap_err(),

@@ -1,7 +1,7 @@
 //! The last active, verified admin is never demoted, disabled, unverified or deleted, checked
 //! in the same statement as the write, so concurrent changes cannot leave zero admins.
 use crate::helpers::{Client, create, get, new_user};
-use astro_common::reason::Reason;
+use astro_domain::reason::Reason;
 use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{CreateUserRequest, ListUsersRequest, UpdateUserRequest};
 use tonic::Code;

@@ -2,8 +2,8 @@
 //! through the upgrade that shards them on PostgreSQL (migration 4 recounts), under bulk
 //! statements (one trigger run for many rows), and under concurrent registrations and edits.
 use crate::helpers::{Client, create, get, new_user};
-use astro_common::db::{Db, Migrations};
 use astro_proto::user::v1::{GetStatsRequest, Stats, UpdateUserRequest};
+use astro_store::{Db, Migrations};
 use sqlx::AssertSqlSafe;
 use std::future::Future;
 use testkit::{Backend, ScratchDb};

@@ -1,7 +1,7 @@
 //! `CreateFirstAdmin`: a verified admin only while none exists, decided atomically, so auth
 //! replicas bootstrapping `INITIAL_ADMIN_*` at the same moment create exactly one admin.
 use crate::helpers::{Client, create, get, new_user};
-use astro_common::reason::Reason;
+use astro_domain::reason::Reason;
 use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{CountAdminsRequest, CreateFirstAdminRequest, CreateUserRequest};
 use tonic::Code;

@@ -1,7 +1,10 @@
 //! Starts the real service on `127.0.0.1:0` over a fresh database (a temp SQLite file, or a
 //! new PostgreSQL database when `TEST_DATABASE_URL` is set) and hands the test a gRPC client.
-use astro_common::Settings;
-use astro_common::grpc::{GrpcChannel, Peer, Plane};
+use astro_platform::config::Config as _;
+use astro_platform::{
+    Settings,
+    grpc::{GrpcChannel, Peer, Plane},
+};
 use astro_proto::user::v1::{CreateUserRequest, User, user_service_client::UserServiceClient};
 use std::future::Future;
 use testkit::{Backend, ScratchDb};
@@ -23,9 +26,11 @@ where
     };
     let settings = Settings::from_lookup(|key| (key == "DATABASE_URL").then(|| database.url().to_owned()))
         .expect("settings");
-    let app = UserApp::build(&settings).await.expect("build user service");
+    let app = UserApp::build(&(&settings).into())
+        .await
+        .expect("build user service");
     let plane = Plane::in_process();
-    let listener = plane.listen(Peer::User, &settings).await.expect("listen");
+    let listener = plane.listen(Peer::User, &settings.process).await.expect("listen");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.serve(listener, shutdown.clone()));
     let client = UserServiceClient::new(plane.channel(Peer::User).expect("a channel"));

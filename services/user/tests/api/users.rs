@@ -1,6 +1,6 @@
 //! Creating users and changing their profiles, including under concurrency.
 use crate::helpers::{Client, create, get, micros, new_user};
-use astro_common::reason::Reason;
+use astro_domain::reason::Reason;
 use astro_proto::user::v1::Role;
 use astro_proto::user::v1::{CreateUserRequest, UpdateProfileRequest};
 use tonic::Code;

@@ -3,7 +3,7 @@
 //! batch with `SKIP LOCKED`, so replicas sweeping at once delete disjoint rows; SQLite has one
 //! writer at a time and no such clause.
 use crate::repo::Expiring;
-use astro_common::db::Db;
+use astro_store::Db;
 
 pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions (id, user_id, created_at, ip, user_agent, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";

@@ -4,7 +4,7 @@ mod sessions;
 mod tokens_and_outbox;
 
 use crate::helpers;
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use auth_service::repo::{self, AuthRepo, NewRefreshToken, NewSession, OutboxEmail, Rotation};
 use std::sync::Arc;
 

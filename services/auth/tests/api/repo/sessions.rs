@@ -1,6 +1,6 @@
 //! Sessions and their refresh tokens: rotation, reuse, revocation.
 use super::{MINUTE, login, on_both, rotate};
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use auth_service::repo::Rotation;
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! One-time tokens, the outbox, the janitor and a deleted user's data.
 use super::{ACCOUNT_DELETED, MINUTE, VERIFICATION, due_keys, email, login, on_both, rotate};
-use astro_common::time::now_micros;
+use astro_platform::time::now_micros;
 use auth_service::repo::{Expiring, Purpose, Rotation};
 use std::sync::Arc;
 

@@ -5,11 +5,9 @@ use super::{
     statements::{SELECT_BY_ID, UPDATE},
 };
 use crate::repo::{UserChanges, UserError, UserRecord, write_error};
-use astro_common::{
-    db::{Db, on_pool},
-    input::username_key,
-    time::now_micros,
-};
+use astro_domain::{Email, Username};
+use astro_platform::time::now_micros;
+use astro_store::{Db, on_pool};
 
 /// Whether the row being written is not the only active, verified admin: either it is not one,
 /// or another one exists. (A macro only so that `concat!` can splice it into statements.)
@@ -66,13 +64,13 @@ impl SqlUserRepo {
             }
             let query = match write {
                 Guarded::Update(changes) => {
-                    let key = changes.username.as_deref().map(username_key);
+                    let key = changes.username.as_ref().map(Username::key);
                     sqlx::query_as(UPDATE)
                         .bind(id)
                         .bind(changes.email.is_some())
-                        .bind(changes.email)
+                        .bind(changes.email.map(Email::into_inner))
                         .bind(changes.username.is_some())
-                        .bind(changes.username)
+                        .bind(changes.username.map(Username::into_inner))
                         .bind(key)
                         .bind(changes.first_name.is_some())
                         .bind(changes.first_name.flatten())

@@ -2,7 +2,7 @@
 //! start at once each try to create the configured admin (possibly with different settings,
 //! during a rolling update); the existence check and the insert must be one step for exactly
 //! one of them to succeed.
-use astro_common::db::Db;
+use astro_store::Db;
 
 /// Inserts like `INSERT` unless a user with the admin role exists; no row back when one does.
 pub(super) const INSERT_UNLESS_ADMIN: &str = concat!(

@@ -15,10 +15,20 @@ pub(super) const INSERT: &str = concat!(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $9) RETURNING ",
     columns!()
 );
+/// `$4`, when not NULL, is the hash the row must still have (a compare and swap).
 pub(super) const SET_PASSWORD_HASH: &str = concat!(
-    "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+    "UPDATE users SET password_hash = $2, updated_at = $3 \
+     WHERE id = $1 AND ($4 IS NULL OR password_hash = $4) RETURNING ",
     columns!()
 );
+/// Takes an imported user's columns as `$1`..`$12` (see `SqlUserRepo::import`).
+pub(super) const INSERT_IMPORTED: &str = concat!(
+    "INSERT INTO users (email, username, username_key, password_hash, first_name, last_name, \
+     avatar_url, role, is_verified, is_active, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
+    columns!()
+);
+pub(super) const USERNAME_EXISTS: &str = "SELECT COUNT(*) FROM users WHERE username_key = $1";
 pub(super) const MARK_VERIFIED: &str = concat!(
     "UPDATE users SET is_verified = TRUE, updated_at = $2 WHERE id = $1 RETURNING ",
     columns!()

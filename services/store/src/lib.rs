@@ -41,18 +41,17 @@ pub enum Db {
     Sqlite(SqlitePool),
 }
 
-/// Runs `body` with `pool` bound to whichever pool `db` holds; see [`crate::db`].
+/// Runs `body` with `pool` bound to whichever pool `db` holds; see [the crate docs](crate).
 /// `db` is borrowed, so `self.db` may be passed as it is.
 #[macro_export]
 macro_rules! on_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match &$db {
-            $crate::db::Db::Postgres($pool) => $body,
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+            $crate::Db::Sqlite($pool) => $body,
         }
     };
 }
-pub use crate::on_pool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -94,8 +93,18 @@ impl Db {
     /// Connects by scheme. Accepts sqlx URLs and the original's SQLAlchemy forms:
     /// `sqlite:///./app.db` (relative), `sqlite:////abs/app.db`, `postgresql+psycopg2://…`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Self::open(url, Access::ReadWrite).await
+    }
+
+    /// Connects to someone else's database to read it: a SQLite file must exist and is
+    /// neither created nor switched to WAL (that would write its header).
+    pub async fn connect_read_only(url: &str) -> Result<Db, DbError> {
+        Self::open(url, Access::ReadOnly).await
+    }
+
+    async fn open(url: &str, access: Access) -> Result<Db, DbError> {
         if let Some(rest) = url.strip_prefix("sqlite:") {
-            let options = sqlite_options(rest)?;
+            let options = sqlite_options(rest, access)?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -154,7 +163,13 @@ impl Db {
     }
 }
 
-fn sqlite_options(rest: &str) -> Result<SqliteConnectOptions, DbError> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+fn sqlite_options(rest: &str, access: Access) -> Result<SqliteConnectOptions, DbError> {
     let options = if rest.trim_start_matches('/') == ":memory:" || rest == ":memory:" {
         SqliteConnectOptions::from_str("sqlite::memory:")?
     } else {
@@ -165,6 +180,12 @@ fn sqlite_options(rest: &str) -> Result<SqliteConnectOptions, DbError> {
             .or_else(|| rest.strip_prefix("//"))
             .unwrap_or(rest);
         let path = path.split('?').next().unwrap_or(path);
+        if access == Access::ReadOnly {
+            return Ok(SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .busy_timeout(Duration::from_secs(10)));
+        }
         if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }

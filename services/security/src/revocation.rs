@@ -29,11 +29,13 @@ pub trait RevocationStore: Send + Sync {
 }
 
 /// Redis when `REDIS_URL` is set (shared by every replica), else process memory.
-pub fn from_settings(settings: &crate::Settings) -> Result<Arc<dyn RevocationStore>, redis::RedisError> {
-    Ok(match &settings.redis_url {
+pub fn from_settings(
+    redis: &astro_platform::config::RedisSettings,
+) -> Result<Arc<dyn RevocationStore>, redis::RedisError> {
+    Ok(match &redis.url {
         Some(url) => Arc::new(RedisRevocations {
-            conn: crate::redis_conn::connect(url)?,
-            prefix: format!("{}revoked:", settings.redis_key_prefix),
+            conn: astro_platform::redis_conn::connect(url)?,
+            prefix: format!("{}revoked:", redis.key_prefix),
         }),
         None => Arc::new(MemoryRevocations::default()),
     })
@@ -61,7 +63,7 @@ impl Entries {
             return;
         }
         self.inserts_since_sweep = 0;
-        let now = crate::time::now_secs();
+        let now = astro_platform::time::now_secs();
         self.tokens.retain(|_, until| *until >= now);
         self.sessions.retain(|_, until| *until >= now);
     }
@@ -114,7 +116,7 @@ const USER_CUTOFF_TTL_SECS: i64 = 30 * 86_400;
 
 impl RedisRevocations {
     async fn set_until(&self, key: String, until: i64) -> Result<(), RevocationUnavailable> {
-        let ttl = (until - crate::time::now_secs()).max(1) as u64;
+        let ttl = (until - astro_platform::time::now_secs()).max(1) as u64;
         let mut conn = self.conn.clone();
         redis::cmd("SET")
             .arg(key)
@@ -171,6 +173,6 @@ impl RevocationStore for RedisRevocations {
     }
 
     async fn ready(&self) -> bool {
-        crate::redis_conn::ping(&self.conn).await
+        astro_platform::redis_conn::ping(&self.conn).await
     }
 }

@@ -1,7 +1,7 @@
 //! JWT access and refresh tokens: minted by `auth`, verified by the gateway and again by each
 //! service with this same code. The algorithm is pinned, so `alg: none` or an RSA/HMAC
 //! confusion is refused by construction.
-use crate::config::JwtSettings;
+use astro_platform::config::JwtSettings;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,12 @@ pub struct Claims {
     pub sid: String,
     pub iss: String,
     pub aud: String,
+    /// Set on an access token when its user was an active, verified admin as it was minted.
+    /// Every change of those rights (role, disabling, unverifying, deletion) ends the user's
+    /// sessions, revoking this token, so while it is not revoked the claim holds and an admin
+    /// check may skip looking the user up. Absent: look the user up.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adm: bool,
 }
 
 impl Claims {
@@ -101,9 +107,10 @@ impl TokenKeys {
         self.settings.access_ttl.as_secs()
     }
 
-    /// Mints a token of `kind` for `user_id` in session `sid`, with a fresh `jti`.
-    pub fn mint(&self, kind: TokenKind, user_id: i64, sid: &str) -> Minted {
-        let now = crate::time::now_secs();
+    /// Mints a token of `kind` for `user_id` in session `sid`, with a fresh `jti`; `admin`
+    /// sets [`Claims::adm`] (access tokens only: a refresh re-reads the user).
+    pub fn mint(&self, kind: TokenKind, user_id: i64, sid: &str, admin: bool) -> Minted {
+        let now = astro_platform::time::now_secs();
         let ttl = match kind {
             TokenKind::Access => self.settings.access_ttl,
             TokenKind::Refresh => self.settings.refresh_ttl,
@@ -117,6 +124,7 @@ impl TokenKeys {
             sid: sid.to_owned(),
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
+            adm: admin && kind == TokenKind::Access,
         };
         let token = jsonwebtoken::encode(&self.header, &claims, &self.keys(kind).encoding)
             .expect("HMAC signing of serialisable claims cannot fail");
@@ -178,18 +186,34 @@ mod tests {
     #[test]
     fn round_trip_and_kind_checks() {
         let keys = keys();
-        let access = keys.mint(TokenKind::Access, 7, "s1");
+        let access = keys.mint(TokenKind::Access, 7, "s1", false);
         assert_eq!(keys.verify(TokenKind::Access, &access.token).unwrap().sub, "7");
         assert_eq!(
             keys.verify(TokenKind::Refresh, &access.token),
             Err(TokenError::WrongType)
         );
-        let refresh = keys.mint(TokenKind::Refresh, 7, "s1");
+        let refresh = keys.mint(TokenKind::Refresh, 7, "s1", true);
         assert_eq!(
             keys.verify(TokenKind::Access, &refresh.token),
             Err(TokenError::WrongType)
         );
         assert_ne!(access.claims.jti, refresh.claims.jti);
+    }
+
+    #[test]
+    fn only_access_tokens_vouch_for_admin_rights_and_only_when_asked() {
+        let keys = keys();
+        let verify = |kind, admin| {
+            let minted = keys.mint(kind, 7, "s1", admin);
+            keys.verify(kind, &minted.token).unwrap().adm
+        };
+        assert!(verify(TokenKind::Access, true));
+        assert!(!verify(TokenKind::Access, false));
+        assert!(!verify(TokenKind::Refresh, true));
+        // Not an admin: the claim is left out, as in every token minted before it existed.
+        let plain = keys.mint(TokenKind::Access, 7, "s1", false);
+        let claims = serde_json::to_value(&plain.claims).unwrap();
+        assert!(claims.get("adm").is_none(), "{claims}");
     }
 
     #[test]

@@ -3,10 +3,7 @@
 //! pipes, so nothing but the gateway listens on a socket. Separate processes speak over TCP,
 //! with mutual TLS whenever certificates are configured (always, in production).
 use super::{Peer, access::AccessTable, client, tls::TlsMaterial};
-use crate::{
-    Settings,
-    config::{ConfigError, ServiceUrls},
-};
+use crate::config::{ConfigError, ProcessSettings, ServiceUrls};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{io::DuplexStream, net::TcpListener, sync::mpsc};
 use tonic::transport::ServerTlsConfig;
@@ -52,12 +49,12 @@ impl Plane {
         Plane(Kind::InProcess(Arc::default()))
     }
 
-    /// The plane of a separate process: the services at `settings.services`, with mutual TLS
+    /// The plane of a separate process: the services at `process.services`, with mutual TLS
     /// from `GRPC_TLS_*`. Production refuses to run the plane without TLS.
-    pub fn network(settings: &Settings) -> Result<Self, PlaneError> {
-        let tls = match &settings.grpc_tls {
+    pub fn network(process: &ProcessSettings) -> Result<Self, PlaneError> {
+        let tls = match &process.grpc_tls {
             Some(files) => Some(TlsMaterial::load(files)?),
-            None if settings.environment == "production" => {
+            None if process.is_production() => {
                 return Err(ConfigError::Insecure(
                     "GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA must be set: the gRPC plane needs mutual TLS"
                         .into(),
@@ -72,7 +69,7 @@ impl Plane {
             }
         };
         Ok(Plane(Kind::Network {
-            urls: settings.services.clone(),
+            urls: process.services.clone(),
             tls,
         }))
     }
@@ -100,7 +97,7 @@ impl Plane {
     /// Where `service` accepts connections: its in-process queue (replacing a previous one, so
     /// a restarted service takes over), or a TCP listener on `GRPC_ADDR` or the service's
     /// default address.
-    pub async fn listen(&self, service: Peer, settings: &Settings) -> Result<Listener, PlaneError> {
+    pub async fn listen(&self, service: Peer, process: &ProcessSettings) -> Result<Listener, PlaneError> {
         match &self.0 {
             Kind::InProcess(queues) => {
                 let (sender, receiver) = mpsc::channel(IN_PROCESS_BACKLOG);
@@ -111,7 +108,7 @@ impl Plane {
                 Ok(Listener(ListenerKind::InProcess(receiver)))
             }
             Kind::Network { tls, .. } => {
-                let addr = settings.grpc_addr.unwrap_or_else(|| service.default_addr());
+                let addr = process.grpc_addr.unwrap_or_else(|| service.default_addr());
                 let listener = bind(addr).map_err(|source| PlaneError::Bind { addr, source })?;
                 tracing::info!(addr = %listener.local_addr().unwrap_or(addr), tls = tls.is_some(), "{service} service listening");
                 Ok(Listener(ListenerKind::Tcp {
@@ -190,11 +187,11 @@ impl Listener {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Group;
 
-    fn settings(environment: &str, tls: Option<&str>) -> Settings {
-        Settings::from_lookup(|name| match name {
+    fn settings(environment: &str, tls: Option<&str>) -> ProcessSettings {
+        ProcessSettings::read(&|name: &str| match name {
             "ENVIRONMENT" => Some(environment.to_owned()),
-            "JWT_SECRET" | "JWT_REFRESH_SECRET" => Some("a".repeat(48)),
             "GRPC_TLS_CERT" | "GRPC_TLS_KEY" | "GRPC_TLS_CA" => tls.map(|dir| format!("{dir}/{name}.pem")),
             _ => None,
         })
@@ -219,7 +216,8 @@ mod tests {
 
     #[test]
     fn some_but_not_all_tls_variables_is_a_configuration_error() {
-        let partial = Settings::from_lookup(|name| (name == "GRPC_TLS_CERT").then(|| "cert.pem".to_owned()));
+        let partial =
+            ProcessSettings::read(&|name: &str| (name == "GRPC_TLS_CERT").then(|| "cert.pem".to_owned()));
         assert!(partial.is_err());
     }
 }

@@ -1,26 +1,13 @@
-//! Reading settings from the environment: typed values with defaults, the groups of variables
-//! that go together, and the one error shape for a bad value.
-use super::{CloudinarySettings, ConfigError, GrpcTlsFiles, ServiceUrls};
+//! Reading variables: typed values with defaults, and the one error shape for a bad value.
+use super::{ConfigError, ServiceUrls};
 use std::net::SocketAddr;
 
-/// `GRPC_TLS_CERT`, `GRPC_TLS_KEY` and `GRPC_TLS_CA`: all three or none.
-pub(super) fn grpc_tls(get: &impl Fn(&str) -> Option<String>) -> Result<Option<GrpcTlsFiles>, ConfigError> {
-    match (get("GRPC_TLS_CERT"), get("GRPC_TLS_KEY"), get("GRPC_TLS_CA")) {
-        (Some(cert), Some(key), Some(ca)) => Ok(Some(GrpcTlsFiles {
-            cert: cert.into(),
-            key: key.into(),
-            ca: ca.into(),
-        })),
-        (None, None, None) => Ok(None),
-        _ => Err(invalid(
-            "GRPC_TLS_CERT",
-            "GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA must be set together",
-        )),
-    }
-}
+/// Where variables come from: the environment and flags, or a test's pairs. Unset and blank
+/// are the same.
+pub type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// `*_SERVICE_URL`, defaulting to each service's loopback port (`https` with TLS).
-pub(super) fn service_urls(get: &impl Fn(&str) -> Option<String>, tls: bool) -> ServiceUrls {
+pub(super) fn service_urls(get: &Lookup, tls: bool) -> ServiceUrls {
     let scheme = if tls { "https" } else { "http" };
     let url = |name: &str, peer: crate::grpc::Peer| {
         get(name).unwrap_or_else(|| format!("{scheme}://{}", peer.default_addr()))
@@ -34,7 +21,7 @@ pub(super) fn service_urls(get: &impl Fn(&str) -> Option<String>, tls: bool) -> 
 }
 
 pub(super) fn parse<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
+    get: &Lookup,
     name: &'static str,
     default: T,
 ) -> Result<T, ConfigError>
@@ -47,12 +34,26 @@ where
     }
 }
 
+/// Seconds in a day.
 pub(super) const DAY: u64 = 86_400;
+
+/// A value that has no default: unset is `None`.
+pub(super) fn optional<T: std::str::FromStr>(
+    get: &Lookup,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    get(name)
+        .map(|value| value.trim().parse().map_err(|e| invalid(name, e)))
+        .transpose()
+}
 
 /// A count of `unit`-second units, in seconds, that must be at least 1: a zero or negative
 /// retention would delete what was just written, and a zero interval would spin.
 pub(super) fn positive(
-    get: &impl Fn(&str) -> Option<String>,
+    get: &Lookup,
     name: &'static str,
     default: u64,
     unit: u64,
@@ -66,32 +67,6 @@ pub(super) fn positive(
     value
         .checked_mul(unit)
         .ok_or_else(|| invalid(name, format!("{value} is too large")))
-}
-
-/// Cloudinary settings when its three credentials are set; some but not all is a mistake.
-pub(super) fn cloudinary(
-    get: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<CloudinarySettings>, ConfigError> {
-    match (
-        get("CLOUDINARY_CLOUD_NAME"),
-        get("CLOUDINARY_API_KEY"),
-        get("CLOUDINARY_API_SECRET"),
-    ) {
-        (Some(cloud_name), Some(api_key), Some(secret)) => Ok(Some(CloudinarySettings {
-            cloud_name,
-            api_key,
-            api_secret: secret.into(),
-            api_base_url: get("CLOUDINARY_API_BASE_URL")
-                .unwrap_or_else(|| "https://api.cloudinary.com".into())
-                .trim_end_matches('/')
-                .to_owned(),
-        })),
-        (None, None, None) => Ok(None),
-        _ => Err(invalid(
-            "CLOUDINARY_CLOUD_NAME",
-            "CLOUDINARY_CLOUD_NAME, CLOUDINARY_API_KEY and CLOUDINARY_API_SECRET go together",
-        )),
-    }
 }
 
 pub(super) fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {

@@ -54,6 +54,11 @@ impl fmt::Display for Role {
     }
 }
 
+/// Whether `user` may do admin work: an active admin with a verified email.
+pub fn holds_admin_rights(user: &astro_proto::user::v1::User) -> bool {
+    Role::from_wire(user.role) == Some(Role::Admin) && user.is_active && user.is_verified
+}
+
 /// An email address as stored and compared: trimmed, NFC, lower-case, well-formed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);

@@ -1,6 +1,6 @@
 //! Prometheus metrics: one recorder per process (shared by every service in the one-process
 //! binary), rendered by the gateway's `/metrics` and by each service process's metrics port.
-use crate::{Settings, grpc::Peer};
+use crate::{config::ProcessSettings, grpc::Peer};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{sync::OnceLock, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -29,9 +29,9 @@ pub fn render() -> String {
 /// Serves `GET /metrics` for a service process until `shutdown`, at `METRICS_ADDR` or the
 /// service's default. The port is bound before this returns, so a clash is reported at start;
 /// the service runs on without metrics then (they are not worth an outage), saying so.
-pub async fn spawn_endpoint(settings: &Settings, service: Peer, shutdown: CancellationToken) {
+pub async fn spawn_endpoint(process: &ProcessSettings, service: Peer, shutdown: CancellationToken) {
     handle();
-    let addr = settings.metrics_addr.unwrap_or(service.default_metrics_addr());
+    let addr = process.metrics_addr.unwrap_or(service.default_metrics_addr());
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(err) => {

@@ -5,11 +5,15 @@
 //! threshold rises past 19 MiB after the first free), and the process grew past 2 GB. The
 //! async workers never hash: a request waits for its answer on a oneshot channel, and a flood
 //! queues here (counted by `password_hash_queue_depth`).
+mod scheme;
+
+pub use scheme::{Scheme, Unsupported};
+
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
     password_hash::phc::{Output, ParamsString, Salt},
 };
-use astro_common::config::HashingSettings;
+use astro_platform::config::HashingSettings;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{
     Arc, Mutex,
@@ -18,9 +22,6 @@ use std::sync::{
 };
 use tokio::sync::oneshot;
 
-/// A stored hash whose memory cost is above this (in KiB) is not verified at all: it would
-/// take that much memory per attempt, and no hash this service wrote asks for it.
-const MAX_VERIFY_MEMORY_KIB: usize = 256 * 1024;
 /// The hash length this service writes (argon2's default).
 const OUTPUT_LEN: usize = 32;
 
@@ -92,15 +93,28 @@ impl PasswordHasher {
     /// Whether `password` matches `stored`; with no stored hash, spends the same time hashing
     /// and answers false, so an unknown email costs what a known one does.
     pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, HashingError> {
+        Ok(self.verify_upgrading(password, stored).await?.matches)
+    }
+
+    /// [`verify`](Self::verify), and when the password matched a hash of another kind or cost
+    /// ([`Scheme::is_outdated`]: bcrypt from the original, say), its argon2id hash at today's
+    /// cost, made in the same turn on the pool, for the caller to store.
+    pub async fn verify_upgrading(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<Verified, HashingError> {
         self.run(move |worker| {
             let password = password.expose_secret().as_bytes();
-            match stored {
-                Some(stored) => worker.verify(password, &stored),
-                None => {
-                    let _ = worker.hash(password);
-                    false
-                }
-            }
+            let Some(stored) = stored else {
+                let _ = worker.hash(password);
+                return Verified::default();
+            };
+            let (matches, outdated) = worker.verify(password, &stored);
+            let upgraded = (matches && outdated)
+                .then(|| worker.hash(password).ok())
+                .flatten();
+            Verified { matches, upgraded }
         })
         .await
     }
@@ -122,6 +136,14 @@ impl PasswordHasher {
         self.jobs.send(job).map_err(|_| HashingError::Stopped)?;
         answered.await.map_err(|_| HashingError::Stopped)
     }
+}
+
+/// What a password check found.
+#[derive(Debug, Default)]
+pub struct Verified {
+    pub matches: bool,
+    /// The password's hash at today's cost, when the stored one was outdated.
+    pub upgraded: Option<String>,
 }
 
 /// One hashing thread's state: the configured parameters and the memory area they need,
@@ -158,30 +180,45 @@ impl Worker {
         Ok(phc.to_string())
     }
 
-    /// Verifies against a stored PHC string, whatever argon2 variant and cost wrote it. A
-    /// string that cannot be parsed, or asks for absurd memory, matches nothing.
-    fn verify(&mut self, password: &[u8], stored: &str) -> bool {
-        let Ok(phc) = PasswordHash::new(stored) else {
-            return false;
+    /// Verifies against a stored hash of any [`Scheme`]; answers whether it matched and
+    /// whether the stored hash is outdated. One that is not a scheme (or beyond its bounds)
+    /// matches nothing.
+    fn verify(&mut self, password: &[u8], stored: &str) -> (bool, bool) {
+        let Ok(scheme) = Scheme::of(stored) else {
+            return (false, false);
         };
+        let outdated = scheme.is_outdated(&self.params);
+        let matches = match scheme {
+            Scheme::Bcrypt => scheme::bcrypt_matches(password, stored),
+            Scheme::Argon2 {
+                phc,
+                algorithm,
+                version,
+                params,
+            } => self.argon2_matches(password, &phc, algorithm, version, params),
+        };
+        (matches, outdated)
+    }
+
+    fn argon2_matches(
+        &mut self,
+        password: &[u8],
+        phc: &PasswordHash,
+        algorithm: Algorithm,
+        version: Version,
+        params: Params,
+    ) -> bool {
         let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
-            return false;
-        };
-        let algorithm = Algorithm::try_from(phc.algorithm.as_str());
-        let version = phc.version.map(Version::try_from).transpose();
-        let (Ok(algorithm), Ok(version), Ok(params)) = (algorithm, version, Params::try_from(&phc)) else {
             return false;
         };
         let blocks = params.block_count();
         let mut out = vec![0u8; expected.len()];
-        let argon = Argon2::new(algorithm, version.unwrap_or_default(), params);
+        let argon = Argon2::new(algorithm, version, params);
         let computed = if blocks <= self.params.block_count() {
             argon.hash_password_into_with_memory(password, salt, &mut out, self.memory(blocks))
-        } else if blocks <= MAX_VERIFY_MEMORY_KIB {
-            // A hash from an older, costlier setting: its own memory, freed after.
-            argon.hash_password_into(password, salt, &mut out)
         } else {
-            return false;
+            // A costlier hash (within the scheme's bounds): its own memory, freed after.
+            argon.hash_password_into(password, salt, &mut out)
         };
         // `Output`'s equality is constant-time.
         computed.is_ok() && Output::new(&out).is_ok_and(|out| &out == expected)

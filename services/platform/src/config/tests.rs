@@ -1,4 +1,5 @@
 use super::*;
+use std::time::Duration;
 
 fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     Settings::from_lookup(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
@@ -7,9 +8,9 @@ fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 #[test]
 fn cors_origins_accept_json_and_commas() {
     let s = settings(&[("CORS_ORIGINS", r#"["http://a.test","http://b.test"]"#)]).unwrap();
-    assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+    assert_eq!(s.http.cors_origins, ["http://a.test", "http://b.test"]);
     let s = settings(&[("CORS_ORIGINS", "http://a.test, http://b.test")]).unwrap();
-    assert_eq!(s.cors_origins, ["http://a.test", "http://b.test"]);
+    assert_eq!(s.http.cors_origins, ["http://a.test", "http://b.test"]);
 }
 
 #[test]
@@ -58,4 +59,51 @@ fn smtp_tls_follows_the_port() {
     assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::Tls);
     let s = settings(&[("SMTP_HOST", "mail"), ("SMTP_PORT", "1025")]).unwrap();
     assert_eq!(s.mail.smtp.unwrap().tls, SmtpTls::None);
+}
+
+/// Every name a group reads is one it declares, so it is a flag of each binary holding the
+/// group; read both with nothing set and with every optional part set.
+#[test]
+fn groups_read_only_the_variables_they_declare() {
+    let declared: std::collections::BTreeSet<&str> = Settings::GROUPS
+        .iter()
+        .flat_map(|g| g.iter().map(|v| v.name))
+        .collect();
+    let full = [
+        ("SMTP_HOST", "mail"),
+        ("CLOUDINARY_CLOUD_NAME", "c"),
+        ("CLOUDINARY_API_KEY", "k"),
+        ("CLOUDINARY_API_SECRET", "s"),
+        ("INITIAL_ADMIN_EMAIL", "a@b.test"),
+        ("INITIAL_ADMIN_PASSWORD", "p"),
+        ("GRPC_TLS_CERT", "c"),
+        ("GRPC_TLS_KEY", "k"),
+        ("GRPC_TLS_CA", "a"),
+    ];
+    for pairs in [&[][..], &full[..]] {
+        let read = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        Settings::from_lookup(|name| {
+            read.lock().unwrap().insert(name.to_owned());
+            pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        })
+        .unwrap();
+        let undeclared: Vec<_> = read
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .filter(|n| !declared.contains(n.as_str()))
+            .collect();
+        assert!(undeclared.is_empty(), "read but not declared: {undeclared:?}");
+    }
+}
+
+#[test]
+fn a_variable_is_also_a_flag_and_the_flag_wins() {
+    let command = cli::command("test", "test", Settings::GROUPS);
+    let matches = command
+        .try_get_matches_from(["test", "--port", "9000", "--jwt-algorithm=HS512", "--port=9001"])
+        .unwrap();
+    let s = Settings::from_lookup(cli::lookup(&matches)).unwrap();
+    assert_eq!(s.http.addr.port(), 9001);
+    assert_eq!(s.jwt.algorithm, "HS512");
 }

@@ -16,13 +16,8 @@ pub use plane::{Listener, Plane, PlaneError};
 pub use server::{CallMetrics, CallMetricsLayer, GrpcRouter, ServerTlsError, serve, server_with_health};
 pub use tls::TlsError;
 
-use crate::{
-    reason::Reason,
-    revocation::RevocationStore,
-    tokens::{Claims, TokenError, TokenKeys, TokenKind},
-};
 use std::time::Duration;
-use tonic::{Request, Status, metadata::MetadataMap};
+use tonic::{Request, metadata::MetadataMap};
 
 /// Metadata key of the client's address as the edge saw it.
 pub const CLIENT_IP: &str = "x-client-ip";
@@ -33,7 +28,7 @@ pub const USER_AGENT: &str = "x-client-user-agent";
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest user-service message either way: an avatar upload (at most
-/// [`crate::input::AVATAR_MAX_BYTES`]) plus its envelope; tonic refuses above 4 MiB by default.
+/// [`astro_domain::input::AVATAR_MAX_BYTES`]) plus its envelope; tonic refuses above 4 MiB by default.
 pub const AVATAR_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The bearer token a request carries in its `authorization` metadata.
@@ -55,24 +50,6 @@ pub fn forward<T>(message: T, from: &MetadataMap) -> Request<T> {
         }
     }
     request
-}
-
-/// The verified access-token claims of the caller: the same check the gateway makes, repeated
-/// in each service so none trusts the network alone.
-pub async fn authenticate(
-    metadata: &MetadataMap,
-    keys: &TokenKeys,
-    revocations: &dyn RevocationStore,
-) -> Result<Claims, Status> {
-    let token = bearer(metadata).ok_or_else(|| Reason::NotAuthenticated.status())?;
-    let claims = keys
-        .verify(TokenKind::Access, token)
-        .map_err(|_: TokenError| Reason::InvalidToken.status())?;
-    match revocations.is_revoked(&claims).await {
-        Ok(false) => Ok(claims),
-        Ok(true) => Err(Reason::TokenRevoked.status()),
-        Err(_) => Err(Status::unavailable("Service temporarily unavailable")),
-    }
 }
 
 /// The client info the edge attached to a call.
