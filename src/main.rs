@@ -126,11 +126,12 @@ async fn main() -> anyhow::Result<()> {
                 "{}{summary}",
                 if dry_run { "dry run, nothing written: " } else { "" }
             );
-            anyhow::ensure!(
-                summary.refused.is_empty(),
-                "{} rows refused",
-                summary.refused.len()
-            );
+            if !summary.refused.is_empty() {
+                // Refused rows are an outcome to report, not a failure to trace.
+                std::io::Write::flush(&mut std::io::stdout())?;
+                eprintln!("{} rows refused", summary.refused.len());
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Certs { .. } => unreachable!("handled before reading the configuration"),

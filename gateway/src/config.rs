@@ -1,25 +1,14 @@
-//! What the gateway is configured with: only the settings groups it reads, so its `--help` lists
-//! exactly the variables it honours.
-use astro_platform::config::{HttpSettings, JwtSettings, ProcessSettings, RedisSettings, Settings};
+//! The configuration of the gateway: only the settings groups it reads, so its `--help` lists
+//! exactly the variables it honours. Each field is the same-named group of `Settings`.
+use astro_platform::config::{HttpSettings, JwtSettings, ProcessSettings, RedisSettings};
 
 astro_platform::config_of! {
+    part of Settings:
     /// The configuration of the gateway.
     pub struct GatewayConfig {
         pub process: ProcessSettings,
         pub jwt: JwtSettings,
         pub redis: RedisSettings,
         pub http: HttpSettings,
-    }
-}
-
-impl From<&Settings> for GatewayConfig {
-    /// The part of the one-process binary's settings the gateway reads.
-    fn from(settings: &Settings) -> Self {
-        Self {
-            process: settings.process.clone(),
-            jwt: settings.jwt.clone(),
-            redis: settings.redis.clone(),
-            http: settings.http.clone(),
-        }
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod binaries;
 mod cluster;
 mod help;
+mod import_cli;
 mod one_process;
 mod otlp;
 mod plane;

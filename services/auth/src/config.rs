@@ -1,11 +1,12 @@
-//! What the auth service is configured with: only the settings groups it reads, so its `--help` lists
-//! exactly the variables it honours.
+//! The configuration of the auth service: only the settings groups it reads, so its `--help`
+//! lists exactly the variables it honours. Each field is the same-named group of `Settings`.
 use astro_platform::config::{
     DatabaseSettings, HashingSettings, InitialAdmin, JanitorSettings, JwtSettings, ProcessSettings,
-    RedisSettings, RetryPacing, Settings,
+    RedisSettings, RetryPacing,
 };
 
 astro_platform::config_of! {
+    part of Settings:
     /// The configuration of the auth service.
     pub struct AuthConfig {
         pub process: ProcessSettings,
@@ -14,23 +15,7 @@ astro_platform::config_of! {
         pub redis: RedisSettings,
         pub hashing: HashingSettings,
         pub initial_admin: Option<InitialAdmin>,
-        pub outbox: RetryPacing,
+        pub pacing: RetryPacing,
         pub janitor: JanitorSettings,
-    }
-}
-
-impl From<&Settings> for AuthConfig {
-    /// The part of the one-process binary's settings the auth service reads.
-    fn from(settings: &Settings) -> Self {
-        Self {
-            process: settings.process.clone(),
-            database: settings.database.clone(),
-            jwt: settings.jwt.clone(),
-            redis: settings.redis.clone(),
-            hashing: settings.hashing.clone(),
-            initial_admin: settings.initial_admin.clone(),
-            outbox: settings.mail.pacing.clone(),
-            janitor: settings.janitor.clone(),
-        }
     }
 }

@@ -90,8 +90,8 @@ impl AuthApp {
             repo,
             notifications,
             wake: outbox_wake,
-            poll_interval: config.outbox.poll_interval,
-            retry_base: config.outbox.retry_base,
+            poll_interval: config.pacing.poll_interval,
+            retry_base: config.pacing.retry_base,
         };
         // Checked now, so that a bad INITIAL_ADMIN_* stops the start; created once serving.
         let first_admin = match &config.initial_admin {

@@ -71,9 +71,9 @@ impl NotificationApp {
         };
         let config = DispatchConfig {
             from,
-            poll_interval: config.mail.pacing.poll_interval,
+            poll_interval: config.pacing.poll_interval,
             max_attempts: config.mail.max_attempts.max(1),
-            retry_base: config.mail.pacing.retry_base,
+            retry_base: config.pacing.retry_base,
         };
         let dispatcher = Dispatcher::new(queue, mailer, wake, config);
         Ok(NotificationApp {

@@ -1,23 +1,13 @@
-//! What the user service is configured with: only the settings groups it reads, so its `--help` lists
-//! exactly the variables it honours.
-use astro_platform::config::{AvatarSettings, DatabaseSettings, ProcessSettings, Settings};
+//! The configuration of the user service: only the settings groups it reads, so its `--help`
+//! lists exactly the variables it honours. Each field is the same-named group of `Settings`.
+use astro_platform::config::{AvatarSettings, DatabaseSettings, ProcessSettings};
 
 astro_platform::config_of! {
+    part of Settings:
     /// The configuration of the user service.
     pub struct UserConfig {
         pub process: ProcessSettings,
         pub database: DatabaseSettings,
         pub avatars: AvatarSettings,
-    }
-}
-
-impl From<&Settings> for UserConfig {
-    /// The part of the one-process binary's settings the user service reads.
-    fn from(settings: &Settings) -> Self {
-        Self {
-            process: settings.process.clone(),
-            database: settings.database.clone(),
-            avatars: settings.avatars.clone(),
-        }
     }
 }

@@ -84,6 +84,20 @@ macro_rules! config_of {
             }
         }
     };
+    // A binary's part of the one-process binary's `Settings`: its fields are named as there.
+    (part of Settings: $(#[$meta:meta])* $vis:vis struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $group:ty,)* }) => {
+        $crate::config_of! {
+            $(#[$meta])* $vis struct $name { $($(#[$field_meta])* pub $field: $group,)* }
+        }
+
+        impl From<&$crate::config::Settings> for $name {
+            fn from(settings: &$crate::config::Settings) -> Self {
+                Self {
+                    $($field: settings.$field.clone(),)*
+                }
+            }
+        }
+    };
 }
 
 config_of! {
@@ -95,6 +109,7 @@ config_of! {
         pub redis: RedisSettings,
         pub http: HttpSettings,
         pub mail: MailSettings,
+        pub pacing: RetryPacing,
         pub hashing: HashingSettings,
         pub initial_admin: Option<InitialAdmin>,
         pub avatars: AvatarSettings,

@@ -98,7 +98,6 @@ pub struct MailSettings {
     /// Templates overriding the built-in ones, per file (`TEMPLATE_DIR`).
     pub template_dir: Option<PathBuf>,
     pub max_attempts: u32,
-    pub pacing: RetryPacing,
 }
 
 /// How often a queue (auth's outbox, the notification queue) is looked at when nothing wakes
