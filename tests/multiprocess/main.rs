@@ -71,6 +71,7 @@ async fn scenario(database_url: &str, redis_url: &str) {
     auth_flow(&api, &user, &MailDir::new(mail_dir)).await;
     traced_login(&api, &user, &spans).await;
     plane::locked(&cluster).await;
+    plane::consumer_api(&cluster, &api, &user).await;
     user_service_restart(&api, &user, &mut cluster).await;
     metrics(&api, &cluster).await;
     graceful_stop(&mut cluster).await;

@@ -2,11 +2,17 @@
 //! the plane's CA completes the handshake, and only the callers an RPC's allow-list names may
 //! call it. Password hashes (`GetCredentialsByEmail`) and role changes (`UpdateUser`) are out
 //! of reach of anything but the services that need them.
-use crate::cluster::{CONSUMER, Cluster};
+use crate::{
+    api::Api,
+    cluster::{CONSUMER, Cluster},
+};
+use astro_proto::auth::v1::{ValidateTokenRequest, token_service_client::TokenServiceClient};
 use astro_proto::user::v1::{
-    GetCredentialsByEmailRequest, UpdateUserRequest, user_service_client::UserServiceClient,
+    BatchGetUsersRequest, GetCredentialsByEmailRequest, UpdateUserRequest,
+    user_directory_client::UserDirectoryClient, user_service_client::UserServiceClient,
 };
 use std::path::Path;
+use testkit::{TestUser, Tokens};
 use tonic::{
     Code,
     transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
@@ -25,12 +31,22 @@ async fn user_channel(
     ca: &Path,
     client: Option<Identity>,
 ) -> Result<Channel, tonic::transport::Error> {
+    service_channel(cluster, "user", ca, client).await
+}
+
+/// A channel to `service` over TLS, verifying it against `ca`, presenting `client`.
+async fn service_channel(
+    cluster: &Cluster,
+    service: &str,
+    ca: &Path,
+    client: Option<Identity>,
+) -> Result<Channel, tonic::transport::Error> {
     let ca = Certificate::from_pem(std::fs::read(ca).expect("reading the CA"));
-    let mut tls = ClientTlsConfig::new().ca_certificate(ca).domain_name("user");
+    let mut tls = ClientTlsConfig::new().ca_certificate(ca).domain_name(service);
     if let Some(identity) = client {
         tls = tls.identity(identity);
     }
-    Endpoint::from_shared(format!("https://{}", cluster.grpc_addrs["user"]))
+    Endpoint::from_shared(format!("https://{}", cluster.grpc_addrs[service]))
         .expect("a valid URL")
         .tls_config(tls)
         .expect("a valid TLS configuration")
@@ -126,5 +142,62 @@ pub async fn locked(cluster: &Cluster) {
         status.code(),
         Code::NotFound,
         "auth reading credentials: {status:?}"
+    );
+}
+
+/// The consumer API is open to any certified caller, through mutual TLS: another internal
+/// service validates a user's access token (active, then inactive once logged out) and reads
+/// the user's public fields, while the internal RPCs stay closed to it (see [`locked`]).
+pub async fn consumer_api(cluster: &Cluster, api: &Api, user: &TestUser) {
+    let certs = &cluster.certs_dir;
+    let ca = certs.join(astro_auth::certs::CA_CERT);
+    let consumer = || Some(identity(certs, CONSUMER));
+    let auth = service_channel(cluster, "auth", &ca, consumer())
+        .await
+        .expect("a CA-signed certificate reaches auth");
+    let users = service_channel(cluster, "user", &ca, consumer())
+        .await
+        .expect("a CA-signed certificate reaches user");
+    let (status, body) = api.login(user).await;
+    assert_eq!(status, 200, "login: {body}");
+    let tokens = Tokens::from_body(&body);
+    let validate = |token: String| {
+        let mut client = TokenServiceClient::new(auth.clone());
+        async move {
+            client
+                .validate_token(ValidateTokenRequest { token })
+                .await
+                .expect("ValidateToken answers a certified consumer")
+                .into_inner()
+        }
+    };
+    let valid = validate(tokens.access.clone()).await;
+    assert!(valid.active, "{valid:?}");
+    assert!(valid.email_verified && valid.auth_time > 0, "{valid:?}");
+    let found = UserDirectoryClient::new(users.clone())
+        .batch_get_users(BatchGetUsersRequest {
+            ids: vec![valid.user_id, i64::MAX],
+        })
+        .await
+        .expect("BatchGetUsers answers a certified consumer")
+        .into_inner()
+        .users;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].email, user.email);
+
+    let (status, body) = api
+        .post(
+            "/api/auth/logout",
+            &serde_json::json!({"refresh_token": tokens.refresh}),
+            Some(&tokens.access),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "logout: {body}");
+    let revoked = validate(tokens.access).await;
+    assert!(!revoked.active, "a logged-out token: {revoked:?}");
+    assert!(!validate("not a token".into()).await.active);
+    eprintln!(
+        "consumer API over mutual TLS: ValidateToken active then inactive, BatchGetUsers public fields"
     );
 }

@@ -61,4 +61,13 @@ pub const ACCESS: AccessTable = AccessTable {
 };
 
 /// The tables this process's gRPC server enforces.
-pub static SERVED: [&AccessTable; 1] = [&ACCESS];
+/// The consumer API: any service whose certificate chains to the plane's CA.
+pub const TOKEN_ACCESS: AccessTable = AccessTable {
+    service: "auth.v1.TokenService",
+    rules: &[AccessRule {
+        method: "ValidateToken",
+        callers: &[Caller::AnyCertified],
+    }],
+};
+
+pub static SERVED: [&AccessTable; 2] = [&ACCESS, &TOKEN_ACCESS];

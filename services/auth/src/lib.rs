@@ -4,6 +4,7 @@ pub mod access;
 mod audit;
 pub mod bootstrap;
 mod config;
+mod consumer;
 pub mod error;
 mod flows;
 mod grpc;
@@ -25,7 +26,8 @@ use astro_platform::{
     janitor::Janitor as _,
 };
 use astro_proto::{
-    admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_server::AuthServiceServer,
+    admin::v1::admin_service_client::AdminServiceClient,
+    auth::v1::{auth_service_server::AuthServiceServer, token_service_server::TokenServiceServer},
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
@@ -130,7 +132,14 @@ impl AuthApp {
             Some(admin) => Some(admin.spawn(health, stop.clone()).await),
             None => None,
         };
-        let router = router.add_service(AuthServiceServer::new(self.auth));
+        let tokens = consumer::TokenCheck {
+            keys: Arc::clone(&self.auth.keys),
+            revocations: Arc::clone(&self.auth.revocations),
+            users: self.auth.users.clone(),
+        };
+        let router = router
+            .add_service(TokenServiceServer::new(tokens))
+            .add_service(AuthServiceServer::new(self.auth));
         let served = astro_platform::grpc::serve(router, listener, stop.clone()).await;
         stop.cancel();
         let bootstrapped = match first_admin {

@@ -39,11 +39,32 @@ pub struct Claims {
     /// check may skip looking the user up. Absent: look the user up.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adm: bool,
+    /// When the user last proved who they are (the login that opened the session), seconds
+    /// since the epoch; a refresh carries it over. Absent on tokens minted before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+/// Whom a token is for.
+#[derive(Clone, Copy, Debug)]
+pub struct Grant<'a> {
+    pub user_id: i64,
+    /// The login session.
+    pub sid: &'a str,
+    /// When the session's login happened (seconds since the epoch).
+    pub auth_time: i64,
+    /// The user is an active, verified admin now ([`Claims::adm`]; access tokens only).
+    pub admin: bool,
 }
 
 impl Claims {
     pub fn user_id(&self) -> Result<i64, TokenError> {
         self.sub.parse().map_err(|_| TokenError::Invalid)
+    }
+
+    /// [`Claims::auth_time`], or for older tokens the best known bound, their `iat`.
+    pub fn authenticated_at(&self) -> i64 {
+        self.auth_time.unwrap_or(self.iat)
     }
 }
 
@@ -107,24 +128,25 @@ impl TokenKeys {
         self.settings.access_ttl.as_secs()
     }
 
-    /// Mints a token of `kind` for `user_id` in session `sid`, with a fresh `jti`; `admin`
-    /// sets [`Claims::adm`] (access tokens only: a refresh re-reads the user).
-    pub fn mint(&self, kind: TokenKind, user_id: i64, sid: &str, admin: bool) -> Minted {
+    /// Mints a token of `kind` for `grant`, with a fresh `jti`; [`Claims::adm`] only on access
+    /// tokens (a refresh re-reads the user).
+    pub fn mint(&self, kind: TokenKind, grant: &Grant<'_>) -> Minted {
         let now = astro_platform::time::now_secs();
         let ttl = match kind {
             TokenKind::Access => self.settings.access_ttl,
             TokenKind::Refresh => self.settings.refresh_ttl,
         };
         let claims = Claims {
-            sub: user_id.to_string(),
+            sub: grant.user_id.to_string(),
             kind,
             exp: now + ttl.as_secs() as i64,
             iat: now,
             jti: uuid::Uuid::new_v4().simple().to_string(),
-            sid: sid.to_owned(),
+            sid: grant.sid.to_owned(),
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
-            adm: admin && kind == TokenKind::Access,
+            adm: grant.admin && kind == TokenKind::Access,
+            auth_time: Some(grant.auth_time),
         };
         let token = jsonwebtoken::encode(&self.header, &claims, &self.keys(kind).encoding)
             .expect("HMAC signing of serialisable claims cannot fail");
@@ -183,16 +205,25 @@ mod tests {
         .unwrap()
     }
 
+    fn grant(admin: bool) -> Grant<'static> {
+        Grant {
+            user_id: 7,
+            sid: "s1",
+            auth_time: 1_700_000_000,
+            admin,
+        }
+    }
+
     #[test]
     fn round_trip_and_kind_checks() {
         let keys = keys();
-        let access = keys.mint(TokenKind::Access, 7, "s1", false);
+        let access = keys.mint(TokenKind::Access, &grant(false));
         assert_eq!(keys.verify(TokenKind::Access, &access.token).unwrap().sub, "7");
         assert_eq!(
             keys.verify(TokenKind::Refresh, &access.token),
             Err(TokenError::WrongType)
         );
-        let refresh = keys.mint(TokenKind::Refresh, 7, "s1", true);
+        let refresh = keys.mint(TokenKind::Refresh, &grant(true));
         assert_eq!(
             keys.verify(TokenKind::Access, &refresh.token),
             Err(TokenError::WrongType)
@@ -204,14 +235,14 @@ mod tests {
     fn only_access_tokens_vouch_for_admin_rights_and_only_when_asked() {
         let keys = keys();
         let verify = |kind, admin| {
-            let minted = keys.mint(kind, 7, "s1", admin);
+            let minted = keys.mint(kind, &grant(admin));
             keys.verify(kind, &minted.token).unwrap().adm
         };
         assert!(verify(TokenKind::Access, true));
         assert!(!verify(TokenKind::Access, false));
         assert!(!verify(TokenKind::Refresh, true));
         // Not an admin: the claim is left out, as in every token minted before it existed.
-        let plain = keys.mint(TokenKind::Access, 7, "s1", false);
+        let plain = keys.mint(TokenKind::Access, &grant(false));
         let claims = serde_json::to_value(&plain.claims).unwrap();
         assert!(claims.get("adm").is_none(), "{claims}");
     }

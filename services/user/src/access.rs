@@ -90,4 +90,19 @@ pub const ACCESS: AccessTable = AccessTable {
 };
 
 /// The tables this process's gRPC server enforces.
-pub static SERVED: [&AccessTable; 1] = [&ACCESS];
+/// The consumer API: any service whose certificate chains to the plane's CA.
+pub const DIRECTORY_ACCESS: AccessTable = AccessTable {
+    service: "user.v1.UserDirectory",
+    rules: &[
+        AccessRule {
+            method: "GetUser",
+            callers: &[Caller::AnyCertified],
+        },
+        AccessRule {
+            method: "BatchGetUsers",
+            callers: &[Caller::AnyCertified],
+        },
+    ],
+};
+
+pub static SERVED: [&AccessTable; 2] = [&ACCESS, &DIRECTORY_ACCESS];

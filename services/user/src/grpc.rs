@@ -36,6 +36,13 @@ impl UserGrpc {
         UserGrpc { repo, avatars }
     }
 
+    /// The consumer API's directory over the same repository.
+    pub fn directory(&self) -> crate::directory::Directory {
+        crate::directory::Directory {
+            repo: Arc::clone(&self.repo),
+        }
+    }
+
     /// The answer to a deletion, once the deleted user's avatar is gone from storage too.
     async fn deleted(&self, result: Result<UserRecord, UserError>) -> Reply<DeleteUserResponse> {
         let deleted = result?;
@@ -48,7 +55,7 @@ impl UserGrpc {
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn user(record: UserRecord) -> pb::User {
+pub(crate) fn user(record: UserRecord) -> pb::User {
     pb::User {
         id: record.id,
         email: record.email,

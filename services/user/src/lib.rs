@@ -3,6 +3,7 @@
 pub mod access;
 pub mod avatar;
 mod config;
+mod directory;
 mod error;
 mod grpc;
 mod migrations;
@@ -15,7 +16,9 @@ pub use grpc::UserGrpc;
 pub use migrations::MIGRATIONS;
 
 use astro_platform::grpc::Listener;
-use astro_proto::user::v1::user_service_server::UserServiceServer;
+use astro_proto::user::v1::{
+    user_directory_server::UserDirectoryServer, user_service_server::UserServiceServer,
+};
 use astro_store::Db;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -46,11 +49,12 @@ impl UserApp {
     pub async fn serve(self, listener: Listener, shutdown: CancellationToken) -> Result<(), UserError> {
         let (router, reporter) =
             astro_platform::grpc::server_with_health(SERVICE_NAME, &access::SERVED, &listener).await?;
+        let directory = UserDirectoryServer::new(self.service.directory());
         // Avatar uploads are bigger than tonic's 4 MiB default allows.
         let users = UserServiceServer::new(self.service)
             .max_decoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES)
             .max_encoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES);
-        let router = router.add_service(users);
+        let router = router.add_service(directory).add_service(users);
         // Health follows the database, so an orchestrator stops routing to a replica that
         // cannot reach it; calls still answer UNAVAILABLE meanwhile.
         let db = self.db.clone();

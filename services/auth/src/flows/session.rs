@@ -8,9 +8,9 @@ use crate::{
 use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::{
     auth::v1::TokenPair,
-    user::v1::{GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User},
+    user::v1::{GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest},
 };
-use astro_security::tokens::{Minted, TokenError, TokenKind};
+use astro_security::tokens::{Grant, Minted, TokenError, TokenKind};
 use secrecy::SecretString;
 use serde_json::json;
 use tonic::Code;
@@ -63,7 +63,13 @@ impl Auth {
             self.store_upgraded_hash(user.id, old, new).await;
         }
         let sid = uuid::Uuid::new_v4().simple().to_string();
-        let refresh = self.keys.mint(TokenKind::Refresh, user.id, &sid, false);
+        let grant = Grant {
+            user_id: user.id,
+            sid: &sid,
+            auth_time: astro_platform::time::now_secs(),
+            admin: holds_admin_rights(&user),
+        };
+        let refresh = self.keys.mint(TokenKind::Refresh, &grant);
         self.repo
             .create_session(
                 NewSession {
@@ -91,7 +97,7 @@ impl Auth {
             Some(user.id),
             json!({ "session": sid }),
         );
-        Ok(self.pair(&user, &sid, refresh))
+        Ok(self.pair(&grant, refresh))
     }
 
     /// Rotates a refresh token. Presenting one that was already used revokes its session.
@@ -112,13 +118,19 @@ impl Auth {
             self.revoke_session(&claims.sid).await?;
             return Err(REVOKED);
         }
-        let next = self.keys.mint(TokenKind::Refresh, user_id, &claims.sid, false);
+        let grant = Grant {
+            user_id,
+            sid: &claims.sid,
+            auth_time: claims.authenticated_at(),
+            admin: holds_admin_rights(&user),
+        };
+        let next = self.keys.mint(TokenKind::Refresh, &grant);
         match self
             .repo
             .rotate_refresh(&claims.jti, refresh_row(&next, user_id))
             .await?
         {
-            Rotation::Rotated => Ok(self.pair(&user, &claims.sid, next)),
+            Rotation::Rotated => Ok(self.pair(&grant, next)),
             Rotation::Reused { session_id } => {
                 tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
                 self.revoke_session(&session_id).await?;
@@ -187,12 +199,10 @@ impl Auth {
             .map_err(|_| AuthError::Unavailable)
     }
 
-    /// A fresh access token for `user` (vouching for admin rights they hold now) beside
+    /// A fresh access token for `grant` (vouching for the admin rights it names) beside
     /// `refresh`.
-    fn pair(&self, user: &User, sid: &str, refresh: Minted) -> TokenPair {
-        let access = self
-            .keys
-            .mint(TokenKind::Access, user.id, sid, holds_admin_rights(user));
+    fn pair(&self, grant: &Grant<'_>, refresh: Minted) -> TokenPair {
+        let access = self.keys.mint(TokenKind::Access, grant);
         TokenPair {
             access_token: access.token,
             refresh_token: refresh.token,

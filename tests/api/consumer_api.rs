@@ -1,0 +1,109 @@
+//! The consumer API other internal services call (`auth.v1.TokenService`,
+//! `user.v1.UserDirectory`): what a token is worth now, and users' public fields. Who may call
+//! it over mutual TLS is in the multi-process test; here, what it answers.
+use crate::admin_support::{Admin, admin_test, user_id};
+use crate::checks::*;
+use crate::helpers::*;
+use astro_auth::Service;
+use astro_proto::auth::v1::{
+    TokenValidation, ValidateTokenRequest, token_service_client::TokenServiceClient,
+};
+use astro_proto::user::v1::{
+    BatchGetUsersRequest, GetUserRequest, Role, user_directory_client::UserDirectoryClient,
+};
+use serde_json::json;
+use tonic::Code;
+
+async fn validate(app: &TestApp, token: &str) -> TokenValidation {
+    TokenServiceClient::new(app.stack().channel(Service::Auth))
+        .validate_token(ValidateTokenRequest {
+            token: token.to_owned(),
+        })
+        .await
+        .expect("ValidateToken answers, active or not")
+        .into_inner()
+}
+
+admin_test!(validate_token_reports_a_token_as_it_is_now, |app| async move {
+    let (user, tokens) = app.verified_user().await;
+    let id = user_id(&tokens);
+    let claims = crate::jwt::claims(&tokens.access);
+    let valid = validate(&app, &tokens.access).await;
+    assert_eq!(
+        valid,
+        TokenValidation {
+            active: true,
+            user_id: id,
+            sid: claims["sid"].as_str().unwrap().to_owned(),
+            jti: claims["jti"].as_str().unwrap().to_owned(),
+            exp: claims["exp"].as_i64().unwrap(),
+            role: Role::User as i32,
+            email_verified: true,
+            aal: 1,
+            auth_time: claims["auth_time"].as_i64().unwrap(),
+        }
+    );
+    assert!(valid.auth_time <= claims["iat"].as_i64().unwrap());
+    // A refresh keeps the time of the login.
+    let refreshed = app.refresh_ok(&tokens.refresh).await;
+    let again = validate(&app, &refreshed.access).await;
+    assert!(again.active);
+    assert_eq!(again.auth_time, valid.auth_time);
+
+    // Dead tokens are inactive, with nothing else said: garbage, a refresh token, logged out.
+    for token in ["garbage", tokens.refresh.as_str(), ""] {
+        assert_eq!(validate(&app, token).await, TokenValidation::default(), "{token}");
+    }
+    json_body(app.logout(Some(&refreshed.access)).await, 200).await;
+    assert_eq!(
+        validate(&app, &refreshed.access).await,
+        TokenValidation::default()
+    );
+
+    // A disabled user's tokens are inactive.
+    let admin = Admin::initial(&app).await;
+    let fresh = app.login_ok(&user).await;
+    json_body(admin.update(id, &json!({"is_active": false})).await, 200).await;
+    assert!(!validate(&app, &fresh.access).await.active);
+});
+
+both_backends!(the_directory_reads_public_fields_only, |app| async move {
+    let (first, tokens) = app.verified_user().await;
+    let (second, other) = app.unverified_user().await;
+    let (a, b) = (user_id(&tokens), user_id(&other));
+    let mut directory = UserDirectoryClient::new(app.stack().channel(Service::User));
+    let one = directory
+        .get_user(GetUserRequest { id: a })
+        .await
+        .expect("an existing user")
+        .into_inner();
+    assert_eq!(
+        (one.email.as_str(), one.username.as_str()),
+        (first.email.as_str(), first.username.as_str())
+    );
+    let missing = directory.get_user(GetUserRequest { id: i64::MAX }).await;
+    assert_eq!(missing.unwrap_err().code(), Code::NotFound);
+
+    let batch = directory
+        .batch_get_users(BatchGetUsersRequest {
+            ids: vec![b, i64::MAX, a],
+        })
+        .await
+        .expect("a batch")
+        .into_inner()
+        .users;
+    let emails: Vec<&str> = batch.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        [second.email.as_str(), first.email.as_str()],
+        "asked order, unknown left out"
+    );
+    assert!(!batch[0].is_verified && batch[1].is_verified);
+
+    let too_many = directory
+        .batch_get_users(BatchGetUsersRequest {
+            ids: (1..=101).collect(),
+        })
+        .await;
+    assert_eq!(too_many.unwrap_err().code(), Code::InvalidArgument);
+});
