@@ -28,6 +28,7 @@ use user_service::UserApp;
 
 mod bootstrap;
 pub mod certs;
+mod consumer_api;
 pub mod import;
 mod probe;
 mod services;
@@ -38,6 +39,8 @@ pub use services::Service;
 /// A running system. Dropping it does not stop it; call [`Stack::stop`] or [`Stack::wait`].
 pub struct Stack {
     http_addr: SocketAddr,
+    /// Where the consumer API listens, when `INTERNAL_GRPC_ADDR` is set.
+    internal_api_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
     settings: Settings,
@@ -85,9 +88,13 @@ impl Stack {
             .await
             .with_context(|| format!("cannot listen on {}", settings.http.addr))?;
         let http_addr = http.local_addr()?;
+        let consumer = consumer_api::bind(&settings, &plane, shutdown.child_token())
+            .await
+            .context("starting the consumer API (INTERNAL_GRPC_ADDR)")?;
 
         let mut stack = Stack {
             http_addr,
+            internal_api_addr: consumer.as_ref().map(|(addr, _)| *addr),
             shutdown,
             tasks: JoinSet::new(),
             settings,
@@ -99,6 +106,9 @@ impl Stack {
         };
         for (service, stop, serving, janitor) in built {
             stack.spawn(service, stop, serving, janitor);
+        }
+        if let Some((_, serving)) = consumer {
+            stack.tasks.spawn(serving);
         }
         let stop = stack.shutdown.clone();
         stack
@@ -203,6 +213,11 @@ impl Stack {
             }
         }
         Ok(swept)
+    }
+
+    /// Where the consumer API listens (`INTERNAL_GRPC_ADDR`, the real port when it names 0).
+    pub fn internal_api_addr(&self) -> Option<SocketAddr> {
+        self.internal_api_addr
     }
 
     /// Where the gateway listens (the real port when `PORT=0`).

@@ -5,6 +5,7 @@ use crate::admin_support::{Admin, admin_test, user_id};
 use crate::checks::*;
 use crate::helpers::*;
 use astro_auth::Service;
+use astro_platform::config::Config as _;
 use astro_proto::auth::v1::{
     TokenValidation, ValidateTokenRequest, token_service_client::TokenServiceClient,
 };
@@ -107,3 +108,102 @@ both_backends!(the_directory_reads_public_fields_only, |app| async move {
         .await;
     assert_eq!(too_many.unwrap_err().code(), Code::InvalidArgument);
 });
+
+/// The one-process binary serves the consumer API on `INTERNAL_GRPC_ADDR` only with mutual
+/// TLS, and nothing else there: a certified consumer validates tokens and reads the directory,
+/// an internal RPC is not served, a caller without a certificate gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_process_binary_serves_the_consumer_api_on_its_own_address() {
+    let certs = tempfile::tempdir().expect("a temporary directory");
+    let names = ["astro-auth", "billing"].map(String::from);
+    astro_auth::certs::write(certs.path(), &names).expect("development certificates");
+    let file = |name: &str| certs.path().join(name).display().to_string();
+    let (cert, key, ca) = (file("astro-auth.pem"), file("astro-auth-key.pem"), file("ca.pem"));
+    let env = [
+        ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
+        ("GRPC_TLS_CERT", cert.as_str()),
+        ("GRPC_TLS_KEY", key.as_str()),
+        ("GRPC_TLS_CA", ca.as_str()),
+    ];
+    let app = TestApp::spawn(Backend::Sqlite, &env)
+        .await
+        .expect("SQLite always runs");
+    let addr = app.stack().internal_api_addr().expect("the consumer API listens");
+    let (_, tokens) = app.verified_user().await;
+
+    let connect = |identity: Option<&str>| {
+        let ca = tonic::transport::Certificate::from_pem(std::fs::read(&ca).unwrap());
+        let mut tls = tonic::transport::ClientTlsConfig::new()
+            .ca_certificate(ca)
+            .domain_name("astro-auth");
+        if let Some(name) = identity {
+            let read = |f: String| std::fs::read(certs.path().join(f)).unwrap();
+            tls = tls.identity(tonic::transport::Identity::from_pem(
+                read(format!("{name}.pem")),
+                read(format!("{name}-key.pem")),
+            ));
+        }
+        tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
+            .unwrap()
+            .tls_config(tls)
+            .unwrap()
+    };
+    let billing = connect(Some("billing"))
+        .connect()
+        .await
+        .expect("a certified consumer connects");
+    let valid = TokenServiceClient::new(billing.clone())
+        .validate_token(ValidateTokenRequest {
+            token: tokens.access.clone(),
+        })
+        .await
+        .expect("ValidateToken is served")
+        .into_inner();
+    assert!(valid.active, "{valid:?}");
+    let me = UserDirectoryClient::new(billing.clone())
+        .get_user(GetUserRequest { id: valid.user_id })
+        .await
+        .expect("the directory is served");
+    assert_eq!(me.into_inner().id, valid.user_id);
+    // Nothing else is reachable there: the allow-list names only the consumer API.
+    let hash = astro_proto::user::v1::user_service_client::UserServiceClient::new(billing)
+        .get_credentials(GetUserRequest { id: valid.user_id })
+        .await
+        .expect_err("credentials are not served to consumers");
+    assert_eq!(hash.code(), Code::PermissionDenied, "{hash:?}");
+    // Without a client certificate: no connection, or no answer.
+    let anonymous = match connect(None).connect().await {
+        Err(_) => None,
+        Ok(channel) => Some(
+            TokenServiceClient::new(channel)
+                .validate_token(ValidateTokenRequest { token: tokens.access })
+                .await,
+        ),
+    };
+    assert!(
+        !matches!(anonymous, Some(Ok(_))),
+        "a caller without a certificate was answered: {anonymous:?}"
+    );
+}
+
+/// `INTERNAL_GRPC_ADDR` without `GRPC_TLS_*` stops the start: never a plaintext consumer API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_api_refuses_to_start_without_mutual_tls() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite:///{}", dir.path().join("astro.db").display());
+    let mail = dir.path().join("mail").display().to_string();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("MAIL_DIR", mail.as_str()),
+        ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
+    ];
+    let settings = astro_platform::Settings::from_lookup(|name| {
+        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    })
+    .expect("settings");
+    let started = astro_auth::Stack::start(settings, tokio_util::sync::CancellationToken::new()).await;
+    let err = started.err().expect("no consumer API without mutual TLS");
+    assert!(format!("{err:#}").contains("GRPC_TLS_CERT"), "{err:#}");
+}

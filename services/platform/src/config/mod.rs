@@ -104,6 +104,7 @@ config_of! {
     /// Every group: the configuration of the one-process binary, which runs everything.
     pub struct Settings {
         pub process: ProcessSettings,
+        pub internal_api: InternalApiSettings,
         pub database: DatabaseSettings,
         pub jwt: JwtSettings,
         pub redis: RedisSettings,

@@ -43,6 +43,13 @@ pub struct ServiceUrls {
     pub notification: String,
 }
 
+/// The one-process binary's consumer API for other internal services (`INTERNAL_GRPC_ADDR`):
+/// off unless set, and then only with mutual TLS.
+#[derive(Clone, Debug, Default)]
+pub struct InternalApiSettings {
+    pub addr: Option<SocketAddr>,
+}
+
 /// The database a service keeps its tables in (`DATABASE_URL`).
 #[derive(Clone, Debug)]
 pub struct DatabaseSettings {

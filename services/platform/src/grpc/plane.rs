@@ -26,6 +26,8 @@ pub enum PlaneError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("the in-process plane has no TCP listeners")]
+    InProcess,
 }
 
 /// How this process reaches the services and how its own service is reached. Cheap to clone.
@@ -107,16 +109,25 @@ impl Plane {
                     .insert(service, sender);
                 Ok(Listener(ListenerKind::InProcess(receiver)))
             }
-            Kind::Network { tls, .. } => {
+            Kind::Network { .. } => {
                 let addr = process.grpc_addr.unwrap_or_else(|| service.default_addr());
-                let listener = bind(addr).map_err(|source| PlaneError::Bind { addr, source })?;
-                tracing::info!(addr = %listener.local_addr().unwrap_or(addr), tls = tls.is_some(), "{service} service listening");
-                Ok(Listener(ListenerKind::Tcp {
-                    listener,
-                    tls: tls.as_ref().map(TlsMaterial::server),
-                }))
+                self.listen_at(addr, &format!("{service} service")).await
             }
         }
+    }
+
+    /// A TCP listener on `addr` for `what` (named in the log), with this network plane's TLS:
+    /// for a server besides a service's own, such as the one-process binary's consumer API.
+    pub async fn listen_at(&self, addr: SocketAddr, what: &str) -> Result<Listener, PlaneError> {
+        let Kind::Network { tls, .. } = &self.0 else {
+            return Err(PlaneError::InProcess);
+        };
+        let listener = bind(addr).map_err(|source| PlaneError::Bind { addr, source })?;
+        tracing::info!(addr = %listener.local_addr().unwrap_or(addr), tls = tls.is_some(), "{what} listening");
+        Ok(Listener(ListenerKind::Tcp {
+            listener,
+            tls: tls.as_ref().map(TlsMaterial::server),
+        }))
     }
 
     /// Whether calls carry a verified caller identity (mutual TLS).

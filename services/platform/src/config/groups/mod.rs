@@ -93,6 +93,19 @@ impl Group for ProcessSettings {
     }
 }
 
+impl Group for InternalApiSettings {
+    const VARIABLES: &'static [Variable] = &[var(
+        "INTERNAL_GRPC_ADDR",
+        "one-process binary: serve the consumer API here, with mutual TLS [default: off]",
+    )];
+
+    fn read(get: &Lookup) -> Result<Self, ConfigError> {
+        Ok(InternalApiSettings {
+            addr: optional(get, "INTERNAL_GRPC_ADDR")?,
+        })
+    }
+}
+
 impl Group for DatabaseSettings {
     const VARIABLES: &'static [Variable] = &[secret(
         "DATABASE_URL",
