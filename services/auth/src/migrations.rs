@@ -10,10 +10,20 @@ pub const MIGRATIONS: Migrations = Migrations {
             "expiry",
             include_str!("../migrations/postgres/0002_expiry.sql"),
         ),
+        (
+            3,
+            "refresh grace",
+            include_str!("../migrations/postgres/0003_refresh_grace.sql"),
+        ),
     ],
     sqlite: &[
         (1, "auth", include_str!("../migrations/sqlite/0001_auth.sql")),
         (2, "expiry", include_str!("../migrations/sqlite/0002_expiry.sql")),
+        (
+            3,
+            "refresh grace",
+            include_str!("../migrations/sqlite/0003_refresh_grace.sql"),
+        ),
     ],
 };
 

@@ -128,6 +128,11 @@ impl TokenKeys {
         self.settings.access_ttl.as_secs()
     }
 
+    /// How long after its rotation a refresh token still gets its successor again.
+    pub fn refresh_grace_micros(&self) -> i64 {
+        self.settings.refresh_reuse_grace.as_micros() as i64
+    }
+
     /// Mints a token of `kind` for `grant`, with a fresh `jti`; [`Claims::adm`] only on access
     /// tokens (a refresh re-reads the user).
     pub fn mint(&self, kind: TokenKind, grant: &Grant<'_>) -> Minted {
@@ -136,12 +141,19 @@ impl TokenKeys {
             TokenKind::Access => self.settings.access_ttl,
             TokenKind::Refresh => self.settings.refresh_ttl,
         };
+        let jti = uuid::Uuid::new_v4().simple().to_string();
+        self.reissue(kind, grant, &jti, now, now + ttl.as_secs() as i64)
+    }
+
+    /// The token of `kind` for `grant` with this `jti`, `iat` and `exp`: byte for byte the one
+    /// minted with them before (the claims serialise in one order, and HMAC is deterministic).
+    pub fn reissue(&self, kind: TokenKind, grant: &Grant<'_>, jti: &str, iat: i64, exp: i64) -> Minted {
         let claims = Claims {
             sub: grant.user_id.to_string(),
             kind,
-            exp: now + ttl.as_secs() as i64,
-            iat: now,
-            jti: uuid::Uuid::new_v4().simple().to_string(),
+            exp,
+            iat,
+            jti: jti.to_owned(),
             sid: grant.sid.to_owned(),
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
@@ -201,6 +213,7 @@ mod tests {
             refresh_ttl: Duration::from_secs(3600),
             issuer: "astro-auth".into(),
             audience: "astro-auth".into(),
+            refresh_reuse_grace: Duration::from_secs(30),
         })
         .unwrap()
     }

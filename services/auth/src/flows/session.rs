@@ -100,7 +100,9 @@ impl Auth {
         Ok(self.pair(&grant, refresh))
     }
 
-    /// Rotates a refresh token. Presenting one that was already used revokes its session.
+    /// Rotates a refresh token. Presenting one that was already used revokes its session,
+    /// except the token rotated last, again within `REFRESH_REUSE_GRACE_SECONDS`: that is
+    /// another tab (or a retry) and gets the same successor.
     pub async fn refresh(&self, token: &str, ctx: &RequestContext) -> Result<TokenPair, AuthError> {
         let claims = self.keys.verify(TokenKind::Refresh, token).map_err(|e| match e {
             TokenError::WrongType => AuthError::Refused(Reason::WrongTokenType),
@@ -127,10 +129,24 @@ impl Auth {
         let next = self.keys.mint(TokenKind::Refresh, &grant);
         match self
             .repo
-            .rotate_refresh(&claims.jti, refresh_row(&next, user_id))
+            .rotate_refresh(
+                &claims.jti,
+                refresh_row(&next, user_id),
+                self.keys.refresh_grace_micros(),
+            )
             .await?
         {
             Rotation::Rotated => Ok(self.pair(&grant, next)),
+            Rotation::Grace { successor } => {
+                let again = self.keys.reissue(
+                    TokenKind::Refresh,
+                    &grant,
+                    &successor.jti,
+                    successor.iat,
+                    successor.exp,
+                );
+                Ok(self.pair(&grant, again))
+            }
             Rotation::Reused { session_id } => {
                 tracing::warn!(user_id, session = %session_id, "refresh token reuse: session revoked");
                 self.revoke_session(&session_id).await?;
@@ -217,5 +233,6 @@ fn refresh_row(minted: &Minted, user_id: i64) -> NewRefreshToken<'_> {
         session_id: &minted.claims.sid,
         user_id,
         expires_at: minted.claims.exp * 1_000_000,
+        issued_at: minted.claims.iat,
     }
 }

@@ -35,7 +35,23 @@ pub struct NewRefreshToken<'a> {
     pub jti: &'a str,
     pub session_id: &'a str,
     pub user_id: i64,
+    /// µs since the epoch (the token's `exp` in seconds × 10⁶).
     pub expires_at: i64,
+    /// The token's `iat`, seconds: with `jti` and `exp`, what re-issues it byte for byte.
+    pub issued_at: i64,
+}
+
+/// A rotated token's successor, enough to issue it again unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Successor {
+    #[sqlx(rename = "successor_jti")]
+    pub jti: String,
+    /// Seconds.
+    #[sqlx(rename = "successor_iat")]
+    pub iat: i64,
+    /// Seconds.
+    #[sqlx(rename = "successor_exp")]
+    pub exp: i64,
 }
 
 /// An email to hand to the notification service, written in the same transaction as the
@@ -92,6 +108,9 @@ impl Expiring {
 pub enum Rotation {
     /// Consumed; the new token is stored.
     Rotated,
+    /// Rotated moments ago (within the grace) and its successor is still the session's live
+    /// token: not reuse (another tab, or a lost answer); answer that same successor.
+    Grace { successor: Successor },
     /// Already used: the caller revokes the session.
     Reused { session_id: String },
     /// Unknown, expired, or its session was revoked.
@@ -102,8 +121,14 @@ pub enum Rotation {
 pub trait AuthRepo: Send + Sync {
     async fn create_session(&self, session: NewSession<'_>, refresh: NewRefreshToken<'_>) -> RepoResult<()>;
     /// Atomically consumes `jti` and stores `next` in the same session; exactly one of two
-    /// concurrent presentations of one token wins.
-    async fn rotate_refresh(&self, jti: &str, next: NewRefreshToken<'_>) -> RepoResult<Rotation>;
+    /// concurrent presentations of one token wins, and the others, within `grace_micros` of
+    /// it, get [`Rotation::Grace`] with the winner's successor.
+    async fn rotate_refresh(
+        &self,
+        jti: &str,
+        next: NewRefreshToken<'_>,
+        grace_micros: i64,
+    ) -> RepoResult<Rotation>;
     /// Revokes one session and its refresh tokens.
     async fn revoke_session(&self, session_id: &str) -> RepoResult<()>;
     /// Revokes every live session of a user but `keep`; returns the revoked session ids.

@@ -2,6 +2,7 @@
 //! [`Db`], each method one [`on_pool!`] dispatch (the rule is in `astro_store`).
 use super::{
     AuthRepo, Expiring, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation,
+    Successor,
 };
 use astro_platform::time::now_micros;
 use astro_store::{Db, on_pool};
@@ -95,13 +96,21 @@ impl AuthRepo for SqlAuthRepo {
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.rotate_refresh"))]
-    async fn rotate_refresh(&self, jti: &str, next: NewRefreshToken<'_>) -> RepoResult<Rotation> {
+    async fn rotate_refresh(
+        &self,
+        jti: &str,
+        next: NewRefreshToken<'_>,
+        grace_micros: i64,
+    ) -> RepoResult<Rotation> {
         let now = now_micros();
-        let reused: Option<String> = on_pool!(self.db, |pool| {
+        let outcome: Result<Option<String>, Successor> = on_pool!(self.db, |pool| {
             let mut tx = pool.begin().await?;
             let consumed: Option<String> = sqlx::query_scalar(CONSUME_REFRESH)
                 .bind(jti)
                 .bind(now)
+                .bind(next.jti)
+                .bind(next.issued_at)
+                .bind(next.expires_at / 1_000_000)
                 .fetch_optional(&mut *tx)
                 .await?;
             if consumed.is_some() {
@@ -120,16 +129,32 @@ impl AuthRepo for SqlAuthRepo {
                 tx.commit().await?;
                 return Ok(Rotation::Rotated);
             }
-            let used = sqlx::query_scalar(USED_REFRESH_SESSION)
-                .bind(jti)
-                .fetch_optional(&mut *tx)
-                .await?;
+            // Lost the swap: a concurrent winner has committed by now (the update waited for
+            // its row lock, or SQLite's single writer), so its successor is visible.
+            let successor: Option<Successor> = if grace_micros > 0 {
+                sqlx::query_as(GRACE_SUCCESSOR)
+                    .bind(jti)
+                    .bind(now - grace_micros)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            } else {
+                None
+            };
+            let used = match successor {
+                Some(successor) => Err(successor),
+                None => Ok(sqlx::query_scalar(USED_REFRESH_SESSION)
+                    .bind(jti)
+                    .fetch_optional(&mut *tx)
+                    .await?),
+            };
             tx.commit().await?;
             used
         });
-        Ok(match reused {
-            Some(session_id) => Rotation::Reused { session_id },
-            None => Rotation::Rejected,
+        Ok(match outcome {
+            Err(successor) => Rotation::Grace { successor },
+            Ok(Some(session_id)) => Rotation::Reused { session_id },
+            Ok(None) => Rotation::Rejected,
         })
     }
 

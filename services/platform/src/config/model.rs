@@ -66,6 +66,9 @@ pub struct JwtSettings {
     pub refresh_ttl: Duration,
     pub issuer: String,
     pub audience: String,
+    /// How long a just-rotated refresh token is answered with its successor again (several
+    /// tabs refreshing at once), 0-120 s.
+    pub refresh_reuse_grace: Duration,
 }
 
 /// Shared revocations and rate limits (`REDIS_URL`, `REDIS_KEY_PREFIX`).

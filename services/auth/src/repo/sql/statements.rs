@@ -9,11 +9,21 @@ pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions (id, user_id, crea
      VALUES ($1, $2, $3, $4, $5, $6)";
 pub(super) const INSERT_REFRESH: &str =
     "INSERT INTO refresh_tokens (jti, session_id, user_id, expires_at) VALUES ($1, $2, $3, $4)";
-/// Consumes a live refresh token of a live session.
-pub(super) const CONSUME_REFRESH: &str = "UPDATE refresh_tokens SET used_at = $2 \
+/// Consumes a live refresh token of a live session, naming its successor (`$3`, issued at
+/// `$4`, expiring at `$5`, seconds): the one compare-and-swap that decides a rotation.
+pub(super) const CONSUME_REFRESH: &str = "UPDATE refresh_tokens \
+     SET used_at = $2, successor_jti = $3, successor_iat = $4, successor_exp = $5 \
      WHERE jti = $1 AND used_at IS NULL AND expires_at > $2 \
        AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL) \
      RETURNING session_id";
+/// The successor of a token rotated since `$2` whose successor is still the session's live
+/// token (exactly one generation behind), in a session not revoked: the grace answer.
+pub(super) const GRACE_SUCCESSOR: &str = "SELECT r.successor_jti, r.successor_iat, r.successor_exp \
+     FROM refresh_tokens r \
+     JOIN refresh_tokens s ON s.jti = r.successor_jti \
+     JOIN sessions ON sessions.id = r.session_id \
+     WHERE r.jti = $1 AND r.used_at >= $2 AND s.used_at IS NULL AND s.expires_at > $3 \
+       AND sessions.revoked_at IS NULL";
 /// The session lives as long as its newest refresh token.
 pub(super) const EXTEND_SESSION: &str =
     "UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2";

@@ -27,6 +27,7 @@ fn refresh<'a>(jti: &'a str, session_id: &'a str, user_id: i64, expires_at: i64)
         session_id,
         user_id,
         expires_at,
+        issued_at: ISSUED_AT,
     }
 }
 
@@ -43,10 +44,25 @@ async fn login(repo: &dyn AuthRepo, id: &str, jti: &str, user_id: i64, expires_a
         .unwrap();
 }
 
-/// Presents `jti` of `session`, asking for `next` in its place (valid for an hour).
+/// The `iat` every test token is stored with.
+const ISSUED_AT: i64 = 1_700_000_000;
+
+/// Presents `jti` of `session`, asking for `next` in its place (valid for an hour), with no
+/// grace: any second presentation is reuse.
 async fn rotate(repo: &dyn AuthRepo, jti: &str, next: &str, session: &str) -> Rotation {
+    rotate_within(repo, jti, next, session, 0).await
+}
+
+/// [`rotate`] with a grace of `grace_micros` for the token rotated last.
+async fn rotate_within(
+    repo: &dyn AuthRepo,
+    jti: &str,
+    next: &str,
+    session: &str,
+    grace_micros: i64,
+) -> Rotation {
     let next = refresh(next, session, 1, now_micros() + 60 * MINUTE);
-    repo.rotate_refresh(jti, next).await.unwrap()
+    repo.rotate_refresh(jti, next, grace_micros).await.unwrap()
 }
 
 fn email(key: &str, user_id: i64, kind: i32) -> OutboxEmail {

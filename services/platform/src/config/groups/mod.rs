@@ -142,6 +142,10 @@ impl Group for JwtSettings {
         var("REFRESH_TOKEN_EXPIRE_DAYS", "refresh-token lifetime [default: 7]"),
         var("JWT_ISSUER", "the tokens' iss [default: astro-auth]"),
         var("JWT_AUDIENCE", "the tokens' aud [default: astro-auth]"),
+        var(
+            "REFRESH_REUSE_GRACE_SECONDS",
+            "a just-rotated refresh token gets its successor again this long, 0-120 [default: 30]",
+        ),
     ];
 
     fn read(get: &Lookup) -> Result<Self, ConfigError> {
@@ -157,6 +161,15 @@ impl Group for JwtSettings {
             refresh_ttl: Duration::from_secs(DAY * parse(get, "REFRESH_TOKEN_EXPIRE_DAYS", 7)?),
             issuer: get("JWT_ISSUER").unwrap_or_else(|| "astro-auth".into()),
             audience: get("JWT_AUDIENCE").unwrap_or_else(|| "astro-auth".into()),
+            refresh_reuse_grace: Duration::from_secs(match parse(get, "REFRESH_REUSE_GRACE_SECONDS", 30)? {
+                seconds @ 0..=120 => seconds,
+                other => {
+                    return Err(invalid(
+                        "REFRESH_REUSE_GRACE_SECONDS",
+                        format!("{other} is outside 0-120"),
+                    ));
+                }
+            }),
         };
         jwt.check_production(&get("ENVIRONMENT").unwrap_or_default())?;
         Ok(jwt)

@@ -1,0 +1,5 @@
+-- Race-safe refresh: a rotated token remembers its successor (id and times, never the token
+-- itself), so presenting it again within the grace answers that same successor.
+ALTER TABLE refresh_tokens ADD COLUMN successor_jti TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN successor_iat BIGINT;
+ALTER TABLE refresh_tokens ADD COLUMN successor_exp BIGINT;
