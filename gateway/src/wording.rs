@@ -36,6 +36,8 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
         AlreadyVerified => (StatusCode::BAD_REQUEST, "Email already verified"),
         InvalidImage => (StatusCode::BAD_REQUEST, "Invalid image file"),
         ImageTooLarge => (StatusCode::BAD_REQUEST, "File size must be less than 5MB"),
+        SessionNotFound => (StatusCode::NOT_FOUND, "Session not found"),
+        CurrentSession => (StatusCode::BAD_REQUEST, "Use logout to end the current session"),
     }
 }
 

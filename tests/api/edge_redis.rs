@@ -62,6 +62,34 @@ redis_backends!(logout_on_one_gateway_revokes_on_the_other, |app| async move {
     assert_detail(profile().await.unwrap(), 401, INVALIDATED).await;
 });
 
+redis_backends!(
+    ending_a_session_on_one_gateway_revokes_it_on_the_other,
+    |app| async move {
+        let other = SecondGateway::start(&app).await;
+        let (user, phone) = app.verified_user().await;
+        let desktop = app.login_ok(&user).await;
+        let profile = |token: String| {
+            app.client
+                .get(other.url("/api/user/profile"))
+                .bearer_auth(token)
+                .send()
+        };
+        json_body(profile(phone.access.clone()).await.unwrap(), 200).await;
+        let sid = jwt::claims(&phone.access)["sid"].as_str().unwrap().to_owned();
+        let path = format!("/api/user/sessions/{sid}");
+        let response = app
+            .client
+            .delete(app.url(&path))
+            .bearer_auth(&desktop.access)
+            .send()
+            .await
+            .unwrap();
+        assert_message(response, "Session revoked").await;
+        assert_detail(profile(phone.access).await.unwrap(), 401, INVALIDATED).await;
+        json_body(profile(desktop.access).await.unwrap(), 200).await;
+    }
+);
+
 /// GET `path` with `token`, answered within [`PROMPTLY`] or failing the test.
 async fn get_promptly(app: &TestApp, path: &str, token: Option<&str>) -> Response {
     let mut request = app.client.get(app.url(path)).timeout(PROMPTLY);

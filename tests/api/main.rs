@@ -45,4 +45,5 @@ mod notification_outage;
 mod notification_replicas;
 mod profile;
 mod service_failure;
+mod sessions;
 mod tokens;

@@ -11,6 +11,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(delete_account))
         .routes(super::avatar::upload_route())
+        .merge(super::sessions::router())
 }
 
 #[utoipa::path(get, path = "/profile", tag = "user", security(("bearer" = [])),

@@ -7,6 +7,19 @@ const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];
 pub const ACCESS: AccessTable = AccessTable {
     service: "auth.v1.AuthService",
     rules: &[
+        // The caller's own sessions, through the gateway.
+        AccessRule {
+            method: "ListSessions",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "RevokeSession",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "RevokeOtherSessions",
+            callers: GATEWAY,
+        },
         // The public HTTP flows, reached only through the gateway.
         AccessRule {
             method: "Register",

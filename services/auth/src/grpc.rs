@@ -8,7 +8,8 @@ use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::auth::v1::{
     ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LogoutRequest,
     PurgeUserRequest, RefreshRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
-    RevokeUserSessionsRequest, TokenPair, TokenRequest, auth_service_server::AuthService,
+    RevokeSessionRequest, RevokeUserSessionsRequest, RevokedSessions, SessionList, TokenPair, TokenRequest,
+    auth_service_server::AuthService,
 };
 use astro_proto::user::v1::User;
 use astro_security::authenticate;
@@ -124,5 +125,24 @@ impl AuthService for Auth {
             self.forget_user(&user).await
         };
         empty(purged.await)
+    }
+
+    async fn list_sessions(&self, request: Request<Empty>) -> Reply<SessionList> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let sessions = Auth::list_sessions(self, &caller).await?;
+        Ok(Response::new(SessionList { sessions }))
+    }
+
+    async fn revoke_session(&self, request: Request<RevokeSessionRequest>) -> Reply<Empty> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        empty(Auth::revoke_own_session(self, &caller, &r.id, &ctx).await)
+    }
+
+    async fn revoke_other_sessions(&self, request: Request<Empty>) -> Reply<RevokedSessions> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, _) = split(request);
+        let revoked = Auth::revoke_other_sessions(self, &caller, &ctx).await?;
+        Ok(Response::new(RevokedSessions { revoked }))
     }
 }

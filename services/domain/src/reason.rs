@@ -63,6 +63,8 @@ reasons! {
     AlreadyVerified = "ALREADY_VERIFIED", FailedPrecondition, "the email is already verified";
     InvalidImage = "INVALID_IMAGE", InvalidArgument, "not a decodable PNG, JPEG or WebP within the size limits";
     ImageTooLarge = "IMAGE_TOO_LARGE", InvalidArgument, "the upload is larger than the avatar limit";
+    SessionNotFound = "SESSION_NOT_FOUND", NotFound, "no live session of the caller has this id";
+    CurrentSession = "CURRENT_SESSION", FailedPrecondition, "the session is the caller's own: log out instead";
 }
 
 impl Reason {

@@ -230,7 +230,7 @@ impl Auth {
 
     /// Revokes every session of a user at once (admin role change, disable, delete).
     pub async fn revoke_all_sessions(&self, user_id: i64) -> Result<(), AuthError> {
-        self.revoke_sessions(user_id, None).await
+        self.revoke_sessions(user_id, None).await.map(drop)
     }
 
     /// The caller's id and stored credentials; an unknown user is an invalid token.

@@ -1,5 +1,6 @@
 //! The auth use cases. `Auth` holds what they need; each submodule adds one group of flows.
 mod account;
+mod devices;
 mod session;
 
 pub use account::Registration;
@@ -81,7 +82,8 @@ impl Auth {
     }
 
     /// Revokes the user's sessions (all, or all but `keep`) in storage and at the edge.
-    async fn revoke_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<(), AuthError> {
+    /// Revokes every session of `user_id` but `keep`, access tokens included; how many.
+    async fn revoke_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<usize, AuthError> {
         let revoked = self.repo.revoke_user_sessions(user_id, keep).await?;
         let until = self.access_token_horizon();
         for sid in &revoked {
@@ -99,7 +101,7 @@ impl Auth {
                 .await
                 .map_err(|_| AuthError::Unavailable)?;
         }
-        Ok(())
+        Ok(revoked.len())
     }
 
     /// The latest instant at which an access token minted now could still be valid.

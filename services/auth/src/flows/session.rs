@@ -76,7 +76,7 @@ impl Auth {
                     id: &sid,
                     user_id: user.id,
                     ip: &ctx.ip,
-                    user_agent: &ctx.user_agent,
+                    user_agent: super::devices::user_agent(&ctx.user_agent),
                 },
                 refresh_row(&refresh, user.id),
             )
@@ -136,7 +136,10 @@ impl Auth {
             )
             .await?
         {
-            Rotation::Rotated => Ok(self.pair(&grant, next)),
+            Rotation::Rotated => {
+                self.touch_session(&claims.sid, ctx).await;
+                Ok(self.pair(&grant, next))
+            }
             Rotation::Grace { successor } => {
                 let again = self.keys.reissue(
                     TokenKind::Refresh,

@@ -103,6 +103,18 @@ impl Expiring {
     }
 }
 
+/// A live session, as its user sees it in their list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: String,
+    /// µs since the epoch, as every time here.
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
 /// The result of presenting a refresh token.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
@@ -133,6 +145,13 @@ pub trait AuthRepo: Send + Sync {
     async fn revoke_session(&self, session_id: &str) -> RepoResult<()>;
     /// Revokes every live session of a user but `keep`; returns the revoked session ids.
     async fn revoke_user_sessions(&self, user_id: i64, keep: Option<&str>) -> RepoResult<Vec<String>>;
+    /// Records a use of session `id` (a refresh) from `ip` with `user_agent`.
+    async fn touch_session(&self, id: &str, ip: &str, user_agent: &str) -> RepoResult<()>;
+    /// The live sessions of `user_id`, most recently used first.
+    async fn list_sessions(&self, user_id: i64) -> RepoResult<Vec<SessionRecord>>;
+    /// Revokes session `id` (and its refresh tokens) if it is a live session of `user_id`;
+    /// whether it was.
+    async fn revoke_own_session(&self, user_id: i64, id: &str) -> RepoResult<bool>;
     /// Stores a new one-time token (by hash), invalidates the user's older ones of that
     /// purpose, and queues its email, in one transaction.
     async fn issue_one_time_token(

@@ -2,7 +2,7 @@
 //! [`Db`], each method one [`on_pool!`] dispatch (the rule is in `astro_store`).
 use super::{
     AuthRepo, Expiring, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation,
-    Successor,
+    SessionRecord, Successor,
 };
 use astro_platform::time::now_micros;
 use astro_store::{Db, on_pool};
@@ -197,6 +197,56 @@ impl AuthRepo for SqlAuthRepo {
                 .await?;
             tx.commit().await?;
             Ok(revoked)
+        })
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.touch_session"))]
+    async fn touch_session(&self, id: &str, ip: &str, user_agent: &str) -> RepoResult<()> {
+        let now = now_micros();
+        on_pool!(self.db, |pool| {
+            sqlx::query(TOUCH_SESSION)
+                .bind(id)
+                .bind(now)
+                .bind(ip)
+                .bind(user_agent)
+                .execute(pool)
+                .await
+                .map(drop)
+        })
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.list_sessions"))]
+    async fn list_sessions(&self, user_id: i64) -> RepoResult<Vec<SessionRecord>> {
+        let now = now_micros();
+        on_pool!(self.db, |pool| {
+            sqlx::query_as(LIST_SESSIONS)
+                .bind(user_id)
+                .bind(now)
+                .fetch_all(pool)
+                .await
+        })
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_own_session"))]
+    async fn revoke_own_session(&self, user_id: i64, id: &str) -> RepoResult<bool> {
+        let now = now_micros();
+        on_pool!(self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let revoked: Option<String> = sqlx::query_scalar(REVOKE_OWN_SESSION)
+                .bind(user_id)
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if revoked.is_some() {
+                sqlx::query(USE_SESSION_REFRESH)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(revoked.is_some())
         })
     }
 

@@ -5,8 +5,18 @@
 use crate::repo::Expiring;
 use astro_store::Db;
 
-pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions (id, user_id, created_at, ip, user_agent, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions \
+     (id, user_id, created_at, last_used_at, ip, user_agent, expires_at) VALUES ($1, $2, $3, $3, $4, $5, $6)";
+/// A refresh uses its session: from where, with what, when.
+pub(super) const TOUCH_SESSION: &str =
+    "UPDATE sessions SET last_used_at = $2, ip = $3, user_agent = $4 WHERE id = $1";
+/// A user's live sessions, most recently used first.
+pub(super) const LIST_SESSIONS: &str = "SELECT id, created_at, last_used_at, expires_at, ip, user_agent \
+     FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+     ORDER BY last_used_at DESC, created_at DESC";
+/// Revokes session `$2` if it is a live session of user `$1`.
+pub(super) const REVOKE_OWN_SESSION: &str = "UPDATE sessions SET revoked_at = $3 \
+     WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL AND expires_at > $3 RETURNING id";
 pub(super) const INSERT_REFRESH: &str =
     "INSERT INTO refresh_tokens (jti, session_id, user_id, expires_at) VALUES ($1, $2, $3, $4)";
 /// Consumes a live refresh token of a live session, naming its successor (`$3`, issued at
