@@ -2,6 +2,7 @@
 //! revocation at the edge, and calls the services over gRPC.
 mod client;
 mod config;
+mod cookies;
 pub mod error;
 mod extract;
 mod ip_net;

@@ -43,6 +43,15 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
+/// Browser mode's answer to a login or refresh: the tokens are in `HttpOnly` cookies.
+#[derive(Serialize, ToSchema)]
+pub struct CookieTokenResponse {
+    /// Always `cookie`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
 impl From<astro_proto::auth::v1::TokenPair> for TokenResponse {
     fn from(pair: astro_proto::auth::v1::TokenPair) -> Self {
         TokenResponse {

@@ -39,6 +39,8 @@ pub struct Shared {
     pub limits: Arc<crate::limits::Limits>,
     /// `grpc.health.v1` clients of the services, for readiness.
     pub health: Arc<[(&'static str, HealthClient<GrpcChannel>)]>,
+    /// Browser mode's cookies.
+    pub cookies: Arc<crate::cookies::CookiePolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,13 @@ impl AppState {
             limits: Arc::new(Limits::new(limit_store, config.http.limits.clone())),
             health: Arc::new(health),
             keys: Arc::new(TokenKeys::new(&config.jwt)?),
+            cookies: Arc::new(crate::cookies::CookiePolicy::new(
+                config.http.cookie_secure,
+                config.jwt.access_ttl.as_secs(),
+                config.jwt.refresh_ttl.as_secs(),
+                &config.http.base_url,
+                &config.http.cors_origins,
+            )),
             revocations,
             environment: config.process.environment.as_str().into(),
             trusted_proxies: trusted_proxies.into(),

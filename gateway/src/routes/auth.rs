@@ -1,4 +1,5 @@
 //! `/api/auth`: registration, login, tokens, email verification and password reset.
+use crate::cookies::wants_cookies;
 use crate::wording;
 use crate::{
     client::ClientInfo,
@@ -14,7 +15,7 @@ use axum::{
     extract::State,
     http::HeaderMap,
     http::{HeaderValue, header},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,15 +32,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resend_verification))
 }
 
-/// Token responses must never be cached by browsers or proxies.
-fn no_store(tokens: pb::TokenPair) -> impl IntoResponse {
-    (
-        [
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (header::PRAGMA, HeaderValue::from_static("no-cache")),
-        ],
-        Json(TokenResponse::from(tokens)),
-    )
+/// A new token pair, as the client asked: in the body (bearer mode), or in cookies with no token
+/// in the body (browser mode). Never cached by browsers or proxies.
+fn token_answer(state: &AppState, cookies: bool, tokens: pb::TokenPair) -> Response {
+    let no_store = [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ];
+    if !cookies {
+        return (no_store, Json(TokenResponse::from(tokens))).into_response();
+    }
+    let body = CookieTokenResponse {
+        token_type: "cookie".into(),
+        expires_in: tokens.expires_in,
+    };
+    let mut response = (no_store, Json(body)).into_response();
+    state.cookies.set_tokens(
+        response.headers_mut(),
+        &tokens.access_token,
+        &tokens.refresh_token,
+    );
+    response
 }
 
 #[utoipa::path(post, path = "/register", tag = "auth", request_body = RegisterRequest,
@@ -73,8 +86,9 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     body: JsonBody,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     let form = LoginRequest::parse(&body)?;
     state.limits.check_login(&form.email, client.ip).await?;
     let email = form.email.clone();
@@ -86,7 +100,7 @@ pub async fn login(
         Ok(tokens) => {
             metrics::counter!("auth_logins_total", "outcome" => "success").increment(1);
             state.limits.login_succeeded(&email, client.ip).await?;
-            Ok(no_store(tokens.into_inner()))
+            Ok(token_answer(&state, wants_cookies(&headers), tokens.into_inner()))
         }
         Err(status) => {
             metrics::counter!("auth_logins_total", "outcome" => "failure").increment(1);
@@ -101,13 +115,32 @@ pub async fn login(
 #[utoipa::path(post, path = "/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
     // Any bearer token is accepted (an invalid one has nothing to revoke), so auth is optional.
     security((), ("bearer" = [])),
-    responses((status = 200, body = MessageResponse), (status = 401, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+    responses((status = 200, body = MessageResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn logout(
     State(state): State<AppState>,
     client: ClientInfo,
     headers: HeaderMap,
     body: Result<Option<JsonBody>, ApiError>,
-) -> ApiResult<Json<MessageResponse>> {
+) -> ApiResult<Response> {
+    // Browser mode: no `Authorization` header, the tokens in cookies, CSRF proof required; the
+    // answer clears the cookies.
+    if !headers.contains_key(header::AUTHORIZATION)
+        && let Some(access_token) = state.cookies.access_token(&headers)
+    {
+        state.cookies.check_csrf(&headers)?;
+        let message = pb::LogoutRequest {
+            access_token: Some(access_token.to_owned()),
+            refresh_token: state.cookies.refresh_token(&headers).map(str::to_owned),
+        };
+        state
+            .auth
+            .clone()
+            .logout(client_request(message, &client))
+            .await?;
+        let mut response = MessageResponse::new("Successfully logged out").into_response();
+        state.cookies.clear(response.headers_mut());
+        return Ok(response);
+    }
     let Some(access_token) = bearer_token(&headers).map(str::to_owned) else {
         return Err(ApiError::Unauthorized("Invalid authorization header".into()));
     };
@@ -124,27 +157,45 @@ pub async fn logout(
         .clone()
         .logout(client_request(message, &client))
         .await?;
-    Ok(MessageResponse::new("Successfully logged out"))
+    Ok(MessageResponse::new("Successfully logged out").into_response())
 }
 
 #[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn refresh(
     State(state): State<AppState>,
     client: ClientInfo,
-    body: JsonBody,
-) -> ApiResult<impl IntoResponse> {
-    let form = RefreshRequest::parse(&body)?;
-    let message = pb::RefreshRequest {
-        refresh_token: form.refresh_token,
+    headers: HeaderMap,
+    body: Result<Option<JsonBody>, ApiError>,
+) -> ApiResult<Response> {
+    let body = body?;
+    let in_body = body.as_ref().is_some_and(|b| b.0.get("refresh_token").is_some());
+    // Browser mode: no token in the body, the refresh cookie instead (CSRF proof required), and
+    // the answer in cookies. Without either, the original's 422 below stands.
+    let cookie = (!in_body)
+        .then(|| state.cookies.refresh_token(&headers))
+        .flatten();
+    let (refresh_token, cookies) = match cookie {
+        Some(token) => {
+            state.cookies.check_csrf(&headers)?;
+            (token.to_owned(), true)
+        }
+        None => {
+            let body = body.unwrap_or(JsonBody(serde_json::Value::Object(Default::default())));
+            (
+                RefreshRequest::parse(&body)?.refresh_token,
+                wants_cookies(&headers),
+            )
+        }
     };
+    let message = pb::RefreshRequest { refresh_token };
     let tokens = state
         .auth
         .clone()
         .refresh(client_request(message, &client))
         .await?
         .into_inner();
-    Ok(no_store(tokens))
+    Ok(token_answer(&state, cookies, tokens))
 }
 
 #[utoipa::path(post, path = "/forgot-password", tag = "auth", request_body = EmailRequest,

@@ -171,6 +171,12 @@ fn cors(origins: &[String]) -> CorsLayer {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static(crate::cookies::CSRF_HEADER),
+            HeaderName::from_static(crate::cookies::TRANSPORT_HEADER),
+        ])
         .max_age(Duration::from_secs(600))
 }

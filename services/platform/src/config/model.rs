@@ -86,6 +86,11 @@ pub struct HttpSettings {
     pub addr: SocketAddr,
     pub cors_origins: Vec<String>,
     pub limits: RateLimitSettings,
+    /// `BASE_URL`: this API's public URL, whose origin a browser's same-origin requests carry.
+    pub base_url: String,
+    /// Browser mode's cookies are `Secure` with `__Host-`/`__Secure-` names (`COOKIE_SECURE`,
+    /// on by default in production).
+    pub cookie_secure: bool,
 }
 
 #[derive(Clone, Debug)]

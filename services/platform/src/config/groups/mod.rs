@@ -221,6 +221,19 @@ impl Group for HttpSettings {
             "TRUSTED_PROXIES",
             "peers (IPs or CIDRs) whose X-Forwarded-For is believed",
         ),
+        var(
+            "BASE_URL",
+            "public URL of this API [default: http://localhost:8000]",
+        ),
+        var(
+            "COOKIE_SECURE",
+            "browser mode's cookies are Secure, __Host-/__Secure- named [default: true in production]",
+        ),
+        // Read here too: production makes cookies Secure by default.
+        var(
+            "ENVIRONMENT",
+            "`production` enforces strong secrets and mutual TLS [default: development]",
+        ),
     ];
 
     fn read(get: &Lookup) -> Result<Self, ConfigError> {
@@ -230,6 +243,12 @@ impl Group for HttpSettings {
                 parse(get, "PORT", 8000)?,
             )?,
             cors_origins: list(get("CORS_ORIGINS")),
+            base_url: get("BASE_URL").unwrap_or_else(|| "http://localhost:8000".into()),
+            cookie_secure: parse(
+                get,
+                "COOKIE_SECURE",
+                get("ENVIRONMENT").as_deref() == Some(crate::config::PRODUCTION),
+            )?,
             limits: RateLimitSettings {
                 per_minute: parse(get, "RATE_LIMIT_PER_MINUTE", 100)?,
                 login_per_15min: parse(get, "LOGIN_RATE_LIMIT_PER_15MIN", 5)?,
