@@ -129,10 +129,10 @@ impl CookiePolicy {
                 return Err(refused());
             }
         }
-        if let Some(site) = headers.get("sec-fetch-site") {
-            if !matches!(site.to_str(), Ok("same-origin" | "same-site" | "none")) {
-                return Err(refused());
-            }
+        if let Some(site) = headers.get("sec-fetch-site")
+            && !matches!(site.to_str(), Ok("same-origin" | "same-site" | "none"))
+        {
+            return Err(refused());
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! themselves.
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
 #[derive(OpenApi)]
@@ -33,6 +33,16 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // Browser mode: the access token in an HttpOnly cookie (`__Host-astro_at` with
+        // COOKIE_SECURE); writes also need `X-CSRF-Token` equal to the CSRF cookie.
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "astro_at",
+                "Browser mode (login with `X-Token-Transport: cookie`). Writes need `X-CSRF-Token` \
+                 equal to the `astro_csrf` cookie; an `Authorization` header always wins.",
+            ))),
         );
     }
 }

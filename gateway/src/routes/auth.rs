@@ -82,6 +82,7 @@ pub async fn register(
 }
 
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
+    params(("X-Token-Transport" = Option<String>, Header, description = "`cookie` for browser mode: the tokens go to HttpOnly cookies and the body is only `token_type` (`cookie`) and `expires_in`")),
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -161,6 +162,7 @@ pub async fn logout(
 }
 
 #[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
+    params(("X-Token-Transport" = Option<String>, Header, description = "`cookie` for browser mode, as at login; a request without a body token uses the refresh cookie and needs `X-CSRF-Token`")),
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn refresh(
     State(state): State<AppState>,
