@@ -76,14 +76,7 @@ redis_backends!(
         };
         json_body(profile(phone.access.clone()).await.unwrap(), 200).await;
         let sid = jwt::claims(&phone.access)["sid"].as_str().unwrap().to_owned();
-        let path = format!("/api/user/sessions/{sid}");
-        let response = app
-            .client
-            .delete(app.url(&path))
-            .bearer_auth(&desktop.access)
-            .send()
-            .await
-            .unwrap();
+        let response = app.end_session(&desktop.access, &sid).await;
         assert_message(response, "Session revoked").await;
         assert_detail(profile(phone.access).await.unwrap(), 401, INVALIDATED).await;
         json_body(profile(desktop.access).await.unwrap(), 200).await;

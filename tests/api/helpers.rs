@@ -196,6 +196,12 @@ impl TestApp {
         self.post_json("/api/auth/reset-password", &body).await
     }
 
+    /// `DELETE /api/user/sessions/{id}` as the holder of `access`.
+    pub async fn end_session(&self, access: &str, id: &str) -> Response {
+        let request = self.client.delete(self.url(&format!("/api/user/sessions/{id}")));
+        send(request.bearer_auth(access)).await
+    }
+
     /// A new user, registered and logged in, whose email is not verified.
     pub async fn unverified_user(&self) -> (TestUser, Tokens) {
         let user = TestUser::random();

@@ -70,14 +70,7 @@ both_backends!(ending_a_session_kills_its_tokens_at_once, |app| async move {
     let (user, _) = app.verified_user().await;
     let phone = login_from(&app, &user, PHONE).await;
     let desktop = login_from(&app, &user, DESKTOP).await;
-    let path = format!("/api/user/sessions/{}", sid(&phone.access));
-    let response = app
-        .client
-        .delete(app.url(&path))
-        .bearer_auth(&desktop.access)
-        .send()
-        .await
-        .unwrap();
+    let response = app.end_session(&desktop.access, &sid(&phone.access)).await;
     assert_message(response, "Session revoked").await;
     assert_detail(app.profile(&phone.access).await, 401, INVALIDATED).await;
     assert_eq!(app.refresh(&phone.refresh).await.status(), 401);
@@ -96,26 +89,12 @@ both_backends!(ending_a_session_kills_its_tokens_at_once, |app| async move {
         "no-such-session".into(),
         sid(&stranger.access),
     ] {
-        let path = format!("/api/user/sessions/{id}");
-        let response = app
-            .client
-            .delete(app.url(&path))
-            .bearer_auth(&desktop.access)
-            .send()
-            .await
-            .unwrap();
+        let response = app.end_session(&desktop.access, &id).await;
         assert_detail(response, 404, "Session not found").await;
     }
     json_body(app.profile(&stranger.access).await, 200).await;
     // The current session ends with logout, not here.
-    let path = format!("/api/user/sessions/{}", sid(&desktop.access));
-    let response = app
-        .client
-        .delete(app.url(&path))
-        .bearer_auth(&desktop.access)
-        .send()
-        .await
-        .unwrap();
+    let response = app.end_session(&desktop.access, &sid(&desktop.access)).await;
     assert_detail(response, 400, "Use logout to end the current session").await;
 });
 
