@@ -2,12 +2,13 @@
 //! [`Db`], each method one [`on_pool!`] dispatch (the rule is in `astro_store`).
 use super::{
     AuthRepo, Expiring, NewRefreshToken, NewSession, OutboxEmail, Purpose, QueuedEmail, RepoResult, Rotation,
-    SessionRecord, Successor,
+    SessionRecord,
 };
 use astro_platform::time::now_micros;
 use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 
+mod sessions;
 mod statements;
 
 use statements::*;
@@ -102,60 +103,7 @@ impl AuthRepo for SqlAuthRepo {
         next: NewRefreshToken<'_>,
         grace_micros: i64,
     ) -> RepoResult<Rotation> {
-        let now = now_micros();
-        let outcome: Result<Option<String>, Successor> = on_pool!(self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let consumed: Option<String> = sqlx::query_scalar(CONSUME_REFRESH)
-                .bind(jti)
-                .bind(now)
-                .bind(next.jti)
-                .bind(next.issued_at)
-                .bind(next.expires_at / 1_000_000)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if consumed.is_some() {
-                sqlx::query(EXTEND_SESSION)
-                    .bind(next.session_id)
-                    .bind(next.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(INSERT_REFRESH)
-                    .bind(next.jti)
-                    .bind(next.session_id)
-                    .bind(next.user_id)
-                    .bind(next.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(Rotation::Rotated);
-            }
-            // Lost the swap: a concurrent winner has committed by now (the update waited for
-            // its row lock, or SQLite's single writer), so its successor is visible.
-            let successor: Option<Successor> = if grace_micros > 0 {
-                sqlx::query_as(GRACE_SUCCESSOR)
-                    .bind(jti)
-                    .bind(now - grace_micros)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            } else {
-                None
-            };
-            let used = match successor {
-                Some(successor) => Err(successor),
-                None => Ok(sqlx::query_scalar(USED_REFRESH_SESSION)
-                    .bind(jti)
-                    .fetch_optional(&mut *tx)
-                    .await?),
-            };
-            tx.commit().await?;
-            used
-        });
-        Ok(match outcome {
-            Err(successor) => Rotation::Grace { successor },
-            Ok(Some(session_id)) => Rotation::Reused { session_id },
-            Ok(None) => Rotation::Rejected,
-        })
+        sessions::rotate(&self.db, jti, next, grace_micros).await
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_session"))]
@@ -202,52 +150,17 @@ impl AuthRepo for SqlAuthRepo {
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.touch_session"))]
     async fn touch_session(&self, id: &str, ip: &str, user_agent: &str) -> RepoResult<()> {
-        let now = now_micros();
-        on_pool!(self.db, |pool| {
-            sqlx::query(TOUCH_SESSION)
-                .bind(id)
-                .bind(now)
-                .bind(ip)
-                .bind(user_agent)
-                .execute(pool)
-                .await
-                .map(drop)
-        })
+        sessions::touch(&self.db, id, ip, user_agent).await
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.list_sessions"))]
     async fn list_sessions(&self, user_id: i64) -> RepoResult<Vec<SessionRecord>> {
-        let now = now_micros();
-        on_pool!(self.db, |pool| {
-            sqlx::query_as(LIST_SESSIONS)
-                .bind(user_id)
-                .bind(now)
-                .fetch_all(pool)
-                .await
-        })
+        sessions::list(&self.db, user_id).await
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_own_session"))]
     async fn revoke_own_session(&self, user_id: i64, id: &str) -> RepoResult<bool> {
-        let now = now_micros();
-        on_pool!(self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let revoked: Option<String> = sqlx::query_scalar(REVOKE_OWN_SESSION)
-                .bind(user_id)
-                .bind(id)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if revoked.is_some() {
-                sqlx::query(USE_SESSION_REFRESH)
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(revoked.is_some())
-        })
+        sessions::revoke_own(&self.db, user_id, id).await
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.issue_one_time_token"))]
