@@ -37,8 +37,7 @@ pub struct ValidationErrorResponse {
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
-    /// Always `bearer`.
-    pub token_type: String,
+    pub token_type: BearerType,
     /// Seconds until the access token expires.
     pub expires_in: u64,
 }
@@ -46,10 +45,33 @@ pub struct TokenResponse {
 /// Browser mode's answer to a login or refresh: the tokens are in `HttpOnly` cookies.
 #[derive(Serialize, ToSchema)]
 pub struct CookieTokenResponse {
-    /// Always `cookie`.
-    pub token_type: String,
+    pub token_type: CookieType,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+}
+
+/// The one value of bearer mode's `token_type`; a type of its own so that the document tells
+/// the two answers apart.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BearerType {
+    Bearer,
+}
+
+/// The one value of browser mode's `token_type`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieType {
+    Cookie,
+}
+
+/// What a login or refresh answers: the tokens (bearer mode), or only their lifetime when they
+/// went to cookies (browser mode, `X-Token-Transport: cookie`).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TokensAnswer {
+    Bearer(TokenResponse),
+    Cookie(CookieTokenResponse),
 }
 
 impl From<astro_proto::auth::v1::TokenPair> for TokenResponse {
@@ -57,7 +79,7 @@ impl From<astro_proto::auth::v1::TokenPair> for TokenResponse {
         TokenResponse {
             access_token: pair.access_token,
             refresh_token: pair.refresh_token,
-            token_type: "bearer".into(),
+            token_type: BearerType::Bearer,
             expires_in: pair.expires_in,
         }
     }

@@ -40,13 +40,14 @@ fn token_answer(state: &AppState, cookies: bool, tokens: pb::TokenPair) -> Respo
         (header::PRAGMA, HeaderValue::from_static("no-cache")),
     ];
     if !cookies {
-        return (no_store, Json(TokenResponse::from(tokens))).into_response();
+        let answer = TokensAnswer::Bearer(TokenResponse::from(tokens));
+        return (no_store, Json(answer)).into_response();
     }
-    let body = CookieTokenResponse {
-        token_type: "cookie".into(),
+    let answer = TokensAnswer::Cookie(CookieTokenResponse {
+        token_type: CookieType::Cookie,
         expires_in: tokens.expires_in,
-    };
-    let mut response = (no_store, Json(body)).into_response();
+    });
+    let mut response = (no_store, Json(answer)).into_response();
     state.cookies.set_tokens(
         response.headers_mut(),
         &tokens.access_token,
@@ -83,7 +84,7 @@ pub async fn register(
 
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
     params(("X-Token-Transport" = Option<String>, Header, description = "`cookie` for browser mode: the tokens go to HttpOnly cookies and the body is only `token_type` (`cookie`) and `expires_in`")),
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+    responses((status = 200, body = TokensAnswer), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -163,7 +164,7 @@ pub async fn logout(
 
 #[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
     params(("X-Token-Transport" = Option<String>, Header, description = "`cookie` for browser mode, as at login; a request without a body token uses the refresh cookie and needs `X-CSRF-Token`")),
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+    responses((status = 200, body = TokensAnswer), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn refresh(
     State(state): State<AppState>,
     client: ClientInfo,
