@@ -63,8 +63,12 @@ impl CookiePolicy {
         }
     }
 
-    /// The access token of the access cookie, if the request has one.
+    /// The access token of the access cookie, when it is what authenticates the request: it
+    /// has one and no `Authorization` header (which always wins).
     pub fn access_token<'a>(&self, headers: &'a HeaderMap) -> Option<&'a str> {
+        if headers.contains_key(header::AUTHORIZATION) {
+            return None;
+        }
         cookie(headers, self.access_name())
     }
 

@@ -64,14 +64,14 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // An `Authorization` header always wins; without one, browser mode's access cookie,
         // whose writes must bring CSRF proof.
-        let token = if parts.headers.contains_key(header::AUTHORIZATION) {
-            bearer_token(&parts.headers)
-        } else {
-            let cookie = state.cookies.access_token(&parts.headers);
-            if cookie.is_some() && crate::cookies::is_write(&parts.method) {
-                state.cookies.check_csrf(&parts.headers)?;
+        let token = match state.cookies.access_token(&parts.headers) {
+            Some(cookie) => {
+                if crate::cookies::is_write(&parts.method) {
+                    state.cookies.check_csrf(&parts.headers)?;
+                }
+                Some(cookie)
             }
-            cookie
+            None => bearer_token(&parts.headers),
         };
         let token = token
             .ok_or_else(|| ApiError::Detail(StatusCode::FORBIDDEN, "Not authenticated".into()))?

@@ -3,7 +3,6 @@
 use crate::admin_support::*;
 use crate::checks::*;
 use crate::helpers::*;
-use astro_platform::config::Config as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -143,22 +142,10 @@ admin_test!(promotion_also_ends_old_sessions, |app| async move {
 /// A weak `INITIAL_ADMIN_PASSWORD` is a configuration error: the stack does not start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_weak_initial_admin_password_stops_the_start() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite:///{}", dir.path().join("astro.db").display());
-    let mail = dir.path().join("mail").display().to_string();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
-        ("MAIL_DIR", mail.as_str()),
+    let refusal = start_refusal(&[
         ("INITIAL_ADMIN_EMAIL", ADMIN_EMAIL),
         ("INITIAL_ADMIN_PASSWORD", "password1"),
-    ];
-    let settings = astro_platform::Settings::from_lookup(|name| {
-        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-    })
-    .expect("settings");
-    let started = astro_auth::Stack::start(settings, tokio_util::sync::CancellationToken::new()).await;
-    let err = started.err().expect("the start must fail");
-    assert!(format!("{err:#}").contains("INITIAL_ADMIN"), "{err:#}");
+    ])
+    .await;
+    assert!(refusal.contains("INITIAL_ADMIN"), "{refusal}");
 }

@@ -5,7 +5,6 @@ use crate::admin_support::{Admin, admin_test, user_id};
 use crate::checks::*;
 use crate::helpers::*;
 use astro_auth::Service;
-use astro_platform::config::Config as _;
 use astro_proto::auth::v1::{
     TokenValidation, ValidateTokenRequest, token_service_client::TokenServiceClient,
 };
@@ -189,21 +188,6 @@ async fn the_one_process_binary_serves_the_consumer_api_on_its_own_address() {
 /// `INTERNAL_GRPC_ADDR` without `GRPC_TLS_*` stops the start: never a plaintext consumer API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consumer_api_refuses_to_start_without_mutual_tls() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite:///{}", dir.path().join("astro.db").display());
-    let mail = dir.path().join("mail").display().to_string();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
-        ("MAIL_DIR", mail.as_str()),
-        ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
-    ];
-    let settings = astro_platform::Settings::from_lookup(|name| {
-        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-    })
-    .expect("settings");
-    let started = astro_auth::Stack::start(settings, tokio_util::sync::CancellationToken::new()).await;
-    let err = started.err().expect("no consumer API without mutual TLS");
-    assert!(format!("{err:#}").contains("GRPC_TLS_CERT"), "{err:#}");
+    let refusal = start_refusal(&[("INTERNAL_GRPC_ADDR", "127.0.0.1:0")]).await;
+    assert!(refusal.contains("GRPC_TLS_CERT"), "{refusal}");
 }

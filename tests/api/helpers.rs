@@ -250,3 +250,20 @@ impl Drop for TestApp {
         });
     }
 }
+
+/// Why the stack refuses to start on a fresh SQLite database with `extra` settings (it must).
+pub async fn start_refusal(extra: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite:///{}", dir.path().join("astro.db").display());
+    let mail = dir.path().join("mail").display().to_string();
+    let base = [
+        ("DATABASE_URL", url.as_str()),
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("MAIL_DIR", mail.as_str()),
+    ];
+    let env: HashMap<&str, &str> = base.into_iter().chain(extra.iter().copied()).collect();
+    let settings = Settings::from_lookup(|name| env.get(name).map(|v| v.to_string())).expect("settings");
+    let started = Stack::start(settings, CancellationToken::new()).await;
+    format!("{:#}", started.err().expect("the start must fail"))
+}

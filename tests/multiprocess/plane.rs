@@ -6,7 +6,9 @@ use crate::{
     api::Api,
     cluster::{CONSUMER, Cluster},
 };
-use astro_proto::auth::v1::{ValidateTokenRequest, token_service_client::TokenServiceClient};
+use astro_proto::auth::v1::{
+    ValidateTokenRequest, auth_service_client::AuthServiceClient, token_service_client::TokenServiceClient,
+};
 use astro_proto::user::v1::{
     BatchGetUsersRequest, GetCredentialsByEmailRequest, UpdateUserRequest,
     user_directory_client::UserDirectoryClient, user_service_client::UserServiceClient,
@@ -173,6 +175,17 @@ pub async fn consumer_api(cluster: &Cluster, api: &Api, user: &TestUser) {
     };
     let valid = validate(tokens.access.clone()).await;
     assert!(valid.active, "{valid:?}");
+    // The gateway's own RPCs on the same process stay closed to it, even with a user's token.
+    let mut sessions = tonic::Request::new(astro_proto::auth::v1::Empty {});
+    let bearer = format!("Bearer {}", tokens.access)
+        .parse()
+        .expect("an ASCII token");
+    sessions.metadata_mut().insert("authorization", bearer);
+    let denied = AuthServiceClient::new(auth.clone())
+        .list_sessions(sessions)
+        .await
+        .expect_err("ListSessions is the gateway's");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
     assert!(valid.email_verified && valid.auth_time > 0, "{valid:?}");
     let found = UserDirectoryClient::new(users.clone())
         .batch_get_users(BatchGetUsersRequest {

@@ -126,9 +126,7 @@ pub async fn logout(
 ) -> ApiResult<Response> {
     // Browser mode: no `Authorization` header, the tokens in cookies, CSRF proof required; the
     // answer clears the cookies.
-    if !headers.contains_key(header::AUTHORIZATION)
-        && let Some(access_token) = state.cookies.access_token(&headers)
-    {
+    if let Some(access_token) = state.cookies.access_token(&headers) {
         state.cookies.check_csrf(&headers)?;
         let message = pb::LogoutRequest {
             access_token: Some(access_token.to_owned()),

@@ -1,6 +1,7 @@
 //! `auth.v1.TokenService`: the consumer API's token check for other internal services. The
 //! same check the gateway makes (signature, expiry, revocation), plus the user as they are
 //! now: a disabled or deleted user's token is not active.
+use crate::flows::PASSWORD_AAL;
 use astro_platform::dependency::ServiceChannel;
 use astro_proto::{
     auth::v1::{TokenValidation, ValidateTokenRequest, token_service_server::TokenService},
@@ -12,9 +13,6 @@ use astro_security::{
 };
 use std::sync::Arc;
 use tonic::{Code, Request, Response, Status};
-
-/// Authenticator assurance level of a password login (RFC 8176 `pwd`).
-const PASSWORD_AAL: i32 = 1;
 
 #[derive(Clone)]
 pub struct TokenCheck {

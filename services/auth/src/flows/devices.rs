@@ -1,14 +1,12 @@
 //! Sessions and devices: a user lists their live sessions (where and with what each was last
 //! used) and ends the ones they do not recognise. Ending one revokes its access tokens at once,
 //! by `sid`, wherever they are checked.
-use super::Auth;
+use super::{Auth, PASSWORD_AAL};
 use crate::{audit::RequestContext, error::AuthError};
 use astro_domain::reason::Reason;
 use astro_proto::auth::v1::{Device, Session};
 use astro_security::tokens::Claims;
 
-/// Authenticator assurance level of a password login (RFC 8176 `pwd`).
-const PASSWORD_AAL: i32 = 1;
 /// The longest user agent kept, in bytes (the contract's limit).
 pub(super) const MAX_USER_AGENT: usize = 512;
 

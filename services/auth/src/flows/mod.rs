@@ -3,6 +3,9 @@ mod account;
 mod devices;
 mod session;
 
+/// Authenticator assurance level of a password login (RFC 8176 `pwd`), the only kind so far.
+pub(crate) const PASSWORD_AAL: i32 = 1;
+
 pub use account::Registration;
 
 use crate::{

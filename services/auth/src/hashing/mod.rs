@@ -93,7 +93,7 @@ impl PasswordHasher {
     /// Whether `password` matches `stored`; with no stored hash, spends the same time hashing
     /// and answers false, so an unknown email costs what a known one does.
     pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, HashingError> {
-        Ok(self.verify_upgrading(password, stored).await?.matches)
+        Ok(self.check(password, stored, false).await?.matches)
     }
 
     /// [`verify`](Self::verify), and when the password matched a hash of another kind or cost
@@ -104,6 +104,17 @@ impl PasswordHasher {
         password: SecretString,
         stored: Option<String>,
     ) -> Result<Verified, HashingError> {
+        self.check(password, stored, true).await
+    }
+
+    /// One check on the pool; with `upgrade`, an outdated hash's replacement too (only a caller
+    /// that stores it asks: it costs a second hash).
+    async fn check(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+        upgrade: bool,
+    ) -> Result<Verified, HashingError> {
         self.run(move |worker| {
             let password = password.expose_secret().as_bytes();
             let Some(stored) = stored else {
@@ -111,7 +122,7 @@ impl PasswordHasher {
                 return Verified::default();
             };
             let (matches, outdated) = worker.verify(password, &stored);
-            let upgraded = (matches && outdated)
+            let upgraded = (upgrade && matches && outdated)
                 .then(|| worker.hash(password).ok())
                 .flatten();
             Verified { matches, upgraded }
