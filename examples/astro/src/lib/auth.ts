@@ -1,0 +1,87 @@
+// The account calls the pages share: login (with its second-factor branch), logout, the user.
+import { ApiError, api, forgetSession } from './api';
+
+export interface User {
+  id: number;
+  email: string;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  role: 'user' | 'admin';
+  is_verified: boolean;
+  avatar_url: string | null;
+  created_at: string;
+  updated_at: string;
+  last_login_at?: string | null;
+}
+
+export interface Session {
+  id: string;
+  current: boolean;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  device: { browser: string | null; os: string | null; type: string };
+  aal?: number;
+}
+
+/** What a correct password leads to: a session, or (users with MFA) a second step. */
+export type LoginOutcome =
+  | { kind: 'signed-in' }
+  | { kind: 'second-factor'; mfaToken: string; methods: string[]; expiresIn: number };
+
+interface LoginAnswer {
+  token_type?: string;
+  mfa_required?: boolean;
+  mfa_token?: string;
+  methods?: string[];
+  expires_in?: number;
+}
+
+/** The header that asks the API for cookies instead of tokens in the body. */
+export const COOKIE_MODE = { 'X-Token-Transport': 'cookie' };
+
+export async function login(email: string, password: string): Promise<LoginOutcome> {
+  const answer = await api<LoginAnswer>('/api/auth/login', {
+    json: { email, password },
+    headers: COOKIE_MODE,
+  });
+  if (answer.mfa_required && answer.mfa_token) {
+    // Issue 16's second step (POST /api/auth/mfa/verify with the same header) plugs in here.
+    return {
+      kind: 'second-factor',
+      mfaToken: answer.mfa_token,
+      methods: answer.methods ?? [],
+      expiresIn: answer.expires_in ?? 300,
+    };
+  }
+  return { kind: 'signed-in' };
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await api('/api/auth/logout', { method: 'POST' });
+  } finally {
+    forgetSession();
+  }
+}
+
+/** The signed-in user, or null when nobody is (or the session ended). */
+export async function currentUser(): Promise<User | null> {
+  try {
+    return await api<User>('/api/user/profile');
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.detail === 'Not authenticated')) {
+      forgetSession();
+      return null;
+    }
+    throw error;
+  }
+}
+
+export function displayName(user: User): string {
+  const name = [user.first_name, user.last_name].filter(Boolean).join(' ');
+  return name || user.username;
+}
