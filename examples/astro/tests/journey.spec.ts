@@ -129,7 +129,8 @@ test('register, verify, profile, avatar, sessions, password change, logout, rese
     expect(link).toBe(`${site()}/auth/forgot-password`);
   });
 
-  await test.step('log out', async () => {
+  await test.step('log out, after the access cookie expired (refresh, then logout)', async () => {
+    await context.clearCookies({ name: 'astro_at' });
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect(page).toHaveURL(`${site()}/login?reason=logged-out`);
     await expect(status(page)).toHaveText('You have been logged out.');

@@ -4,8 +4,9 @@
 
 const CSRF_COOKIE = 'astro_csrf';
 const REFRESH = '/api/auth/refresh';
-/** Routes whose 401 means "wrong credentials", not "access token expired". */
-const NO_REFRESH = new Set(['/api/auth/login', REFRESH, '/api/auth/logout']);
+/** Routes whose 401 means "wrong credentials", not "access token expired". (Logout's does
+ * mean the latter: without its access cookie it cannot find the session to end.) */
+const NO_REFRESH = new Set(['/api/auth/login', REFRESH]);
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** A refusal from the API: its status and its `detail` (a string, or FastAPI's list for 422). */

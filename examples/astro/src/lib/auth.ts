@@ -60,9 +60,13 @@ export async function login(email: string, password: string): Promise<LoginOutco
   return { kind: 'signed-in' };
 }
 
+/** Ends the session on the server (which clears the cookies). A session that had already
+ * ended (revoked, expired) counts as logged out. */
 export async function logout(): Promise<void> {
   try {
     await api('/api/auth/logout', { method: 'POST' });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
   } finally {
     forgetSession();
   }
