@@ -18,8 +18,16 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
 fi
 
 echo "== cargo build -p astro-auth (the backend under test)"
-cargo build -p astro-auth
-export ASTRO_AUTH_BIN="$CARGO_TARGET_DIR/debug/astro-auth"
+# The executable cargo reports for this checkout (target/debug/deps/astro_auth-<hash>), not the
+# shared target/debug/astro-auth that a build of another checkout may overwrite.
+ASTRO_AUTH_BIN="$(cargo build -p astro-auth --message-format=json-render-diagnostics | node -e '
+  let exe = "";
+  require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
+    const m = JSON.parse(line);
+    if (m.reason === "compiler-artifact" && m.target.name === "astro-auth" && m.executable) exe = m.executable;
+  }).on("close", () => { if (!exe) process.exit(1); console.log(exe); });')"
+export ASTRO_AUTH_BIN
+echo "backend binary: $ASTRO_AUTH_BIN"
 
 cd examples/astro
 export ASTRO_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
