@@ -2,7 +2,8 @@
 # CI: the example Astro site's browser journey (examples/astro/tests) in Debian's Chromium,
 # driven by Playwright against the debug backend. Idempotent: installs what is missing, builds
 # what is stale, and leaves screenshots and traces of failed tests under
-# examples/astro/test-results/artifacts.
+# examples/astro/test-results/artifacts. ASTRO_AUTH_BIN=<path> tests that binary instead of
+# building the debug one (e.g. a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -17,17 +18,14 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== cargo build -p astro-auth (the backend under test)"
-# The executable cargo reports for this checkout (target/debug/deps/astro_auth-<hash>), not the
-# shared target/debug/astro-auth that a build of another checkout may overwrite.
-ASTRO_AUTH_BIN="$(cargo build -p astro-auth --message-format=json-render-diagnostics | node -e '
-  let exe = "";
-  require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
-    const m = JSON.parse(line);
-    if (m.reason === "compiler-artifact" && m.target.name === "astro-auth" && m.executable) exe = m.executable;
-  }).on("close", () => { if (!exe) process.exit(1); console.log(exe); });')"
-export ASTRO_AUTH_BIN
-echo "backend binary: $ASTRO_AUTH_BIN"
+if [ -n "${ASTRO_AUTH_BIN:-}" ]; then
+  echo "== backend under test: $ASTRO_AUTH_BIN (given; no cargo build)"
+else
+  echo "== cargo build -p astro-auth (the backend under test)"
+  cargo build -p astro-auth
+  ASTRO_AUTH_BIN="$CARGO_TARGET_DIR/debug/astro-auth"
+  export ASTRO_AUTH_BIN
+fi
 
 cd examples/astro
 export ASTRO_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
