@@ -82,7 +82,13 @@ test('register, verify, profile, avatar, sessions, password change, logout, rese
   const phonePage = await phone.newPage();
   await test.step('a second login on a phone-sized screen', async () => {
     await logIn(phonePage, account.email, account.password);
-    expect(await overflowsSideways(phonePage)).toBe(false);
+    for (const path of ['/', '/register', '/login', '/auth/verify-email', '/auth/forgot-password',
+      '/auth/reset-password?token=x', '/change-password', '/sessions', '/profile']) {
+      await phonePage.goto(`${site()}${path}`);
+      await expect(phonePage.locator('h1')).toBeVisible();
+      expect(await overflowsSideways(phonePage), `${path} fits a phone's width`).toBe(false);
+    }
+    await expect(phonePage.locator('#email')).toHaveText(account.email);
     await phonePage.goto(`${site()}/sessions`);
     await expect(phonePage.locator('li.session')).toHaveCount(2);
     expect(await overflowsSideways(phonePage)).toBe(false);
