@@ -10,7 +10,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -73,7 +73,7 @@ async function fileFor(pathname) {
     return null;
   }
   const base = join(dist, path);
-  if (!base.startsWith(dist)) return null;
+  if (base !== dist && !base.startsWith(dist + sep)) return null;
   for (const candidate of [base, `${base}.html`, join(base, 'index.html')]) {
     const info = await stat(candidate).catch(() => null);
     if (info?.isFile()) return candidate;
@@ -87,7 +87,7 @@ async function serveFile(req, res) {
     return;
   }
   const { pathname } = new URL(req.url ?? '/', 'http://site');
-  const file = (await fileFor(pathname)) ?? null;
+  const file = await fileFor(pathname);
   const found = file ?? (await fileFor('/404.html'));
   const headers = {
     'content-type': TYPES[extname(found ?? '')] ?? 'application/octet-stream',

@@ -20,8 +20,8 @@ test('register, verify, profile, avatar, sessions, password change, logout, rese
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(status(page)).toHaveClass(/error/);
     await expect(status(page).locator('li')).toHaveCount(3);
-    await expect(status(page)).toContainText('password: String should have at least 8 characters');
-    await expect(status(page)).toContainText('username: String should have at least 3 characters');
+    await expect(status(page)).toContainText('Password: String should have at least 8 characters');
+    await expect(status(page)).toContainText('Username: String should have at least 3 characters');
   });
 
   await test.step('register and open the emailed verification link', async () => {
@@ -159,7 +159,7 @@ test('register, verify, profile, avatar, sessions, password change, logout, rese
     await page.locator('input[name=new_password]').fill('password1');
     await page.locator('input[name=repeat]').fill('password1');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect(status(page)).toContainText('new password:');
+    await expect(status(page)).toContainText('New password:');
     await page.locator('input[name=new_password]').fill(resetPassword);
     await page.locator('input[name=repeat]').fill(resetPassword);
     await page.getByRole('button', { name: 'Set new password' }).click();

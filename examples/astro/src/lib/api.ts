@@ -25,13 +25,13 @@ interface FieldProblem {
   msg?: string;
 }
 
-/** `detail` as a sentence per problem: "password: String should have at least 8 characters". */
+/** `detail` as a sentence per problem: "Password: String should have at least 8 characters". */
 export function problems(detail: unknown): string[] {
   if (typeof detail === 'string') return [detail];
   if (!Array.isArray(detail)) return [];
   return detail.map((item: FieldProblem) => {
     const field = (item.loc ?? []).filter((part) => part !== 'body').join('.');
-    const label = field.replaceAll('_', ' ');
+    const label = field.replaceAll('_', ' ').replace(/^./, (first) => first.toUpperCase());
     return label ? `${label}: ${item.msg ?? 'invalid'}` : (item.msg ?? 'Invalid request');
   });
 }
