@@ -2,7 +2,7 @@
 //! lists exactly the variables it honours. Each field is the same-named group of `Settings`.
 use astro_platform::config::{
     DatabaseSettings, EncryptionSettings, HashingSettings, InitialAdmin, JanitorSettings, JwtSettings,
-    ProcessSettings, RedisSettings, RetryPacing,
+    ProcessSettings, RecentAuthSettings, RedisSettings, RetryPacing,
 };
 
 astro_platform::config_of! {
@@ -13,6 +13,8 @@ astro_platform::config_of! {
         pub database: DatabaseSettings,
         pub jwt: JwtSettings,
         pub encryption: EncryptionSettings,
+        pub recent_auth: RecentAuthSettings,
+        pub clock: astro_platform::time::Clock,
         pub redis: RedisSettings,
         pub hashing: HashingSettings,
         pub initial_admin: Option<InitialAdmin>,

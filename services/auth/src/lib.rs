@@ -13,6 +13,7 @@ pub mod janitor;
 mod migrations;
 mod outbox;
 pub mod repo;
+mod totp;
 
 pub use config::AuthConfig;
 pub use error::AuthError;
@@ -89,6 +90,9 @@ impl AuthApp {
             audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
             data_key: Arc::new(DataKey::from_settings(&config.encryption, &config.jwt)?),
+            mfa: repo::mfa_for_db(&db),
+            clock: config.clock.clone(),
+            recent_auth_max_age: config.recent_auth.max_age.as_secs() as i64,
         };
         let janitor = Janitor::new(Arc::clone(&repo), config.janitor.interval);
         let relay = outbox::Relay {

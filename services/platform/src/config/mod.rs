@@ -108,6 +108,9 @@ config_of! {
         pub database: DatabaseSettings,
         pub jwt: JwtSettings,
         pub encryption: EncryptionSettings,
+        pub recent_auth: RecentAuthSettings,
+        /// The system clock; tests put theirs here (it reads no variable).
+        pub clock: crate::time::Clock,
         pub redis: RedisSettings,
         pub http: HttpSettings,
         pub mail: MailSettings,

@@ -78,6 +78,12 @@ pub struct EncryptionSettings {
     pub data_key: Option<SecretString>,
 }
 
+/// How recent an authentication the sensitive changes need (`RECENT_AUTH_MAX_AGE_SECONDS`).
+#[derive(Clone, Debug)]
+pub struct RecentAuthSettings {
+    pub max_age: Duration,
+}
+
 /// Shared revocations and rate limits (`REDIS_URL`, `REDIS_KEY_PREFIX`).
 #[derive(Clone, Debug)]
 pub struct RedisSettings {

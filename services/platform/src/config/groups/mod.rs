@@ -3,6 +3,7 @@
 //! the groups of every process and the gateway's; the services' own in `service`.
 mod encryption;
 mod service;
+mod step_up;
 
 use super::{
     ConfigError, Group, Variable,
