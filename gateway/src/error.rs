@@ -74,6 +74,11 @@ pub enum ApiError {
     Detail(StatusCode, Cow<'static, str>),
     /// 401 with `WWW-Authenticate: Bearer`.
     Unauthorized(Cow<'static, str>),
+    /// 401 "Recent authentication required" with RFC 9470's challenge: authenticate again
+    /// (`POST /api/auth/reauthenticate`), no longer than `max_age` seconds before the request.
+    StepUp {
+        max_age: Option<String>,
+    },
     Validation(Vec<FieldError>),
     /// A service's refusal, worded by [`wording::refusal`] when the response is made (so a
     /// route can reword it first, see [`ApiError::reworded`]).
@@ -111,6 +116,11 @@ impl From<tonic::Status> for ApiError {
             return ApiError::Unavailable;
         }
         if let Some(reason) = Reason::of(&status) {
+            if reason == Reason::RecentAuthRequired {
+                let max_age =
+                    Reason::metadata_of(&status, "max_age").filter(|v| v.bytes().all(|b| b.is_ascii_digit()));
+                return ApiError::StepUp { max_age };
+            }
             return ApiError::Refused(reason);
         }
         // A rule the edge checks too, found by a service first (e.g. a limit that changed).
@@ -144,6 +154,20 @@ impl IntoResponse for ApiError {
                 Json(json!({ "detail": detail })),
             )
                 .into_response(),
+            ApiError::StepUp { max_age } => {
+                let challenge = match max_age {
+                    Some(age) => format!("Bearer error=\"insufficient_user_authentication\", max_age={age}"),
+                    None => "Bearer error=\"insufficient_user_authentication\"".to_owned(),
+                };
+                let challenge =
+                    HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer"));
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, challenge)],
+                    Json(json!({ "detail": wording::RECENT_AUTH_REQUIRED })),
+                )
+                    .into_response()
+            }
             ApiError::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({ "detail": errors })),

@@ -211,12 +211,15 @@ impl<'a> Fields<'a> {
 
     /// The body with secret fields blanked, for "missing" errors that echo the whole input.
     fn redacted(&self) -> Map<String, Value> {
-        const SECRET: [&str; 5] = [
+        const SECRET: [&str; 8] = [
             "password",
             "new_password",
             "current_password",
             "token",
             "refresh_token",
+            "mfa_token",
+            "code",
+            "recovery_code",
         ];
         self.object
             .iter()

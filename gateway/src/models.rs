@@ -74,6 +74,19 @@ pub enum TokensAnswer {
     Cookie(CookieTokenResponse),
 }
 
+/// What a login answers: [`TokensAnswer`]'s two forms, or for an account with two-factor
+/// authentication only the challenge (`mfa_required`), to finish at `/api/auth/mfa/verify`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+// The route sends the first two as a [`TokensAnswer`] (shared with refresh); all three are here
+// for the OpenAPI document.
+#[allow(dead_code)]
+pub enum LoginAnswer {
+    Bearer(TokenResponse),
+    Cookie(CookieTokenResponse),
+    Mfa(crate::routes::mfa::MfaChallengeResponse),
+}
+
 impl From<astro_proto::auth::v1::TokenPair> for TokenResponse {
     fn from(pair: astro_proto::auth::v1::TokenPair) -> Self {
         TokenResponse {
@@ -101,6 +114,9 @@ pub struct UserResponse {
     pub created_at: String,
     pub updated_at: String,
     pub last_login_at: Option<String>,
+    /// Whether two-factor authentication is on (the profile and the admin's views).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_enabled: Option<bool>,
 }
 
 impl From<User> for UserResponse {
@@ -121,6 +137,7 @@ impl From<User> for UserResponse {
             created_at: stamp(user.created_at).unwrap_or_default(),
             updated_at: stamp(user.updated_at).unwrap_or_default(),
             last_login_at: stamp(user.last_login_at),
+            mfa_enabled: None,
         }
     }
 }

@@ -38,8 +38,20 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
         ImageTooLarge => (StatusCode::BAD_REQUEST, "File size must be less than 5MB"),
         SessionNotFound => (StatusCode::NOT_FOUND, "Session not found"),
         CurrentSession => (StatusCode::BAD_REQUEST, "Use logout to end the current session"),
+        MfaAlreadyEnabled => (
+            StatusCode::BAD_REQUEST,
+            "Two-factor authentication is already enabled",
+        ),
+        NoPendingFactor => (StatusCode::BAD_REQUEST, "No pending factor"),
+        MfaCodeRejected => (StatusCode::BAD_REQUEST, "Invalid code"),
+        InvalidSecondFactor => (StatusCode::UNAUTHORIZED, "Invalid code"),
+        InvalidMfaToken => (StatusCode::UNAUTHORIZED, "Invalid or expired MFA token"),
+        IncorrectPassword => (StatusCode::UNAUTHORIZED, "Incorrect password"),
+        RecentAuthRequired => (StatusCode::UNAUTHORIZED, RECENT_AUTH_REQUIRED),
     }
 }
+
+pub const RECENT_AUTH_REQUIRED: &str = "Recent authentication required";
 
 /// `POST /api/auth/register` words a taken email or username as the original's registration
 /// did (same status); every other refusal reads as everywhere.

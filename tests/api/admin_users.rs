@@ -71,6 +71,8 @@ admin_test!(listed_users_have_the_user_shape, |app| async move {
         "created_at",
         "updated_at",
         "last_login_at",
+        // Issue 16: the admin sees whether two-factor authentication is on.
+        "mfa_enabled",
     ];
     assert_eq!(keys, BTreeSet::from(expected));
     assert!(user["created_at"].as_str().unwrap().ends_with('Z'));

@@ -2,7 +2,7 @@
 //! directory, and the few requests every test needs.
 use crate::checks::{assert_message, json_body};
 use astro_auth::Stack;
-use astro_platform::{Settings, config::Config as _};
+use astro_platform::{Settings, config::Config as _, time::Clock};
 use astro_store::Db;
 use reqwest::{RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -60,6 +60,9 @@ pub struct TestApp {
     pub mail: MailDir,
     /// Where the local avatar store writes (`AVATAR_DIR`).
     pub avatar_dir: PathBuf,
+    /// The clock the auth rules read (TOTP steps, recent authentication): shift it to reach a
+    /// time step or an expiry without sleeping.
+    pub clock: Clock,
     stack: Option<Stack>,
     database: Option<ScratchDb>,
     _dir: tempfile::TempDir,
@@ -94,6 +97,7 @@ impl TestApp {
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
         let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("test settings");
+        let clock = settings.clock.clone();
         let stack = Stack::start(settings, CancellationToken::new())
             .await
             .expect("starting the stack");
@@ -102,6 +106,7 @@ impl TestApp {
             client: testkit::http_client(),
             mail: MailDir::new(mail_dir),
             avatar_dir,
+            clock,
             stack: Some(stack),
             database: Some(database),
             _dir: dir,

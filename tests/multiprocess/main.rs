@@ -91,12 +91,14 @@ async fn initial_admin(api: &Api) -> Tokens {
     tokens
 }
 
-/// An admin's user listing costs two gRPC calls, gateway → admin → user: the access token
-/// vouches for the caller's admin rights, so neither the gateway nor the admin service looks
-/// the caller up. Counted from the trace: one server span per call.
+/// An admin's user listing costs two gRPC calls, gateway → admin → user, plus one batch call
+/// gateway → auth for the page's `mfa_enabled` (issue 16: second factors live in auth's tables):
+/// the access token vouches for the caller's admin rights, so neither the gateway nor the admin
+/// service looks the caller up. Counted from the trace: one server span per call.
 async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Receiver) {
     const ADMIN_LIST: &str = "/admin.v1.AdminService/ListUsers";
     const USER_LIST: &str = "/user.v1.UserService/ListUsers";
+    const MFA_STATUS: &str = "/auth.v1.AuthService/MfaStatus";
     let trace_id = uuid::Uuid::new_v4().simple().to_string();
     let traceparent = format!(
         "00-{trace_id}-{}-01",
@@ -114,7 +116,7 @@ async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Recei
     // span is in, so is any user lookup it served earlier in the trace.
     let trace = spans
         .wait_for_trace(&trace_id, Duration::from_secs(20), |trace| {
-            [ADMIN_LIST, USER_LIST]
+            [ADMIN_LIST, USER_LIST, MFA_STATUS]
                 .iter()
                 .all(|name| trace.iter().any(|s| s.name == *name))
         })
@@ -127,10 +129,10 @@ async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Recei
     calls.sort_unstable();
     assert_eq!(
         calls,
-        [ADMIN_LIST, USER_LIST],
+        [ADMIN_LIST, MFA_STATUS, USER_LIST],
         "gRPC calls of one admin listing: {trace:#?}"
     );
-    eprintln!("GET /api/admin/users: 2 gRPC calls ({calls:?})");
+    eprintln!("GET /api/admin/users: 3 gRPC calls ({calls:?})");
 }
 
 /// Register, verify through the mailed link, log in, read the profile, refresh, log out.

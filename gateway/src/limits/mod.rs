@@ -20,11 +20,14 @@ const KNOWN_ADDRESS_TTL: Duration = Duration::from_secs(30 * 86_400);
 
 /// Routes never limited: probes and metrics scrapes.
 const EXEMPT: [&str; 3] = ["/health", "/ready", "/metrics"];
-/// Routes with the per-IP credential limit (`LOGIN_RATE_LIMIT_PER_15MIN`).
-const CREDENTIAL_ROUTES: [&str; 3] = [
+/// Routes with the per-IP credential limit (`LOGIN_RATE_LIMIT_PER_15MIN`): guessing a second
+/// factor or a password again is guessing credentials too.
+const CREDENTIAL_ROUTES: [&str; 5] = [
     "/api/auth/register",
     "/api/auth/login",
     "/api/auth/resend-verification",
+    "/api/auth/mfa/verify",
+    "/api/auth/reauthenticate",
 ];
 const FORGOT_PASSWORD: &str = "/api/auth/forgot-password";
 

@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users))
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(change_role))
+        .routes(routes!(reset_mfa))
         .routes(routes!(stats))
         .routes(routes!(audit_log))
 }
@@ -77,12 +78,9 @@ pub async fn list_users(
         .list_users(caller.request(request))
         .await?
         .into_inner();
-    Ok(Json(UserListResponse::new(
-        listed.users,
-        listed.total,
-        query.page,
-        query.per_page,
-    )))
+    let mut list = UserListResponse::new(listed.users, listed.total, query.page, query.per_page);
+    super::mfa::show_mfa(&state, &mut list.users).await?;
+    Ok(Json(list))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -101,7 +99,25 @@ pub async fn get_user(
         .get_user(caller.request(request))
         .await?
         .into_inner();
-    Ok(Json(user.into()))
+    let mut user = [UserResponse::from(user)];
+    super::mfa::show_mfa(&state, &mut user).await?;
+    let [user] = user;
+    Ok(Json(user))
+}
+
+#[utoipa::path(delete, path = "/users/{id}/mfa", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+/// Turns a user's two-factor authentication off (a lost device); audited, the user is emailed.
+pub async fn reset_mfa(
+    State(state): State<AppState>,
+    AdminUser(caller): AdminUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageResponse>> {
+    let request = astro_proto::auth::v1::ResetUserMfaRequest {
+        user_id: path_id("id", &id)?,
+    };
+    state.auth.clone().reset_user_mfa(caller.request(request)).await?;
+    Ok(MessageResponse::new("Two-factor authentication reset"))
 }
 
 #[utoipa::path(put, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AdminUpdateUserRequest,

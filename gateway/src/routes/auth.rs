@@ -9,7 +9,7 @@ use crate::{
     models::*,
     state::AppState,
 };
-use astro_proto::auth::v1 as pb;
+use astro_proto::auth::v1::{self as pb, login_result::Outcome};
 use axum::{
     Json,
     extract::State,
@@ -30,11 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_password))
         .routes(routes!(verify_email))
         .routes(routes!(resend_verification))
+        .merge(super::mfa::auth_router())
 }
 
 /// A new token pair, as the client asked: in the body (bearer mode), or in cookies with no token
 /// in the body (browser mode). Never cached by browsers or proxies.
-fn token_answer(state: &AppState, cookies: bool, tokens: pb::TokenPair) -> Response {
+pub(crate) fn token_answer(state: &AppState, cookies: bool, tokens: pb::TokenPair) -> Response {
     let no_store = [
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::PRAGMA, HeaderValue::from_static("no-cache")),
@@ -84,7 +85,7 @@ pub async fn register(
 
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
     params(("X-Token-Transport" = Option<String>, Header, description = "`cookie` for browser mode: the tokens go to HttpOnly cookies and the body is only `token_type` (`cookie`) and `expires_in`")),
-    responses((status = 200, body = TokensAnswer), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
+    responses((status = 200, body = LoginAnswer, description = "The tokens, or for an account with two-factor authentication the challenge to finish at /api/auth/mfa/verify (no tokens)"), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 422, body = ValidationErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -99,11 +100,22 @@ pub async fn login(
         password: form.password,
     };
     match state.auth.clone().login(client_request(message, &client)).await {
-        Ok(tokens) => {
-            metrics::counter!("auth_logins_total", "outcome" => "success").increment(1);
-            state.limits.login_succeeded(&email, client.ip).await?;
-            Ok(token_answer(&state, wants_cookies(&headers), tokens.into_inner()))
-        }
+        Ok(result) => match result.into_inner().outcome {
+            Some(Outcome::Tokens(tokens)) => {
+                metrics::counter!("auth_logins_total", "outcome" => "success").increment(1);
+                state.limits.login_succeeded(&email, client.ip).await?;
+                Ok(token_answer(&state, wants_cookies(&headers), tokens))
+            }
+            // The password was right; the login succeeds (and counts) with the second factor.
+            Some(Outcome::Mfa(challenge)) => {
+                let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+                let answer = LoginAnswer::Mfa(challenge.into());
+                Ok((no_store, Json(answer)).into_response())
+            }
+            None => Err(ApiError::Internal(
+                "a login answered neither tokens nor a challenge".into(),
+            )),
+        },
         Err(status) => {
             metrics::counter!("auth_logins_total", "outcome" => "failure").increment(1);
             if status.code() == tonic::Code::Unauthenticated {

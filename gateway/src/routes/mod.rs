@@ -4,6 +4,7 @@ pub mod auth;
 pub mod avatar;
 pub mod docs;
 pub mod meta;
+pub mod mfa;
 pub mod sessions;
 pub mod user;
 

@@ -12,12 +12,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_account))
         .routes(super::avatar::upload_route())
         .merge(super::sessions::router())
+        .merge(super::mfa::user_router())
 }
 
 #[utoipa::path(get, path = "/profile", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
-pub async fn get_profile(me: VerifiedUser) -> Json<UserResponse> {
-    Json(me.user.into())
+pub async fn get_profile(State(state): State<AppState>, me: VerifiedUser) -> ApiResult<Json<UserResponse>> {
+    let id = me.user.id;
+    let mut profile = UserResponse::from(me.user);
+    profile.mfa_enabled = Some(super::mfa::enabled_among(&state, &[id]).await?.contains(&id));
+    Ok(Json(profile))
 }
 
 #[utoipa::path(put, path = "/profile", tag = "user", security(("bearer" = [])), request_body = UpdateProfileRequest,

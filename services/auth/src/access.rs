@@ -3,6 +3,7 @@ use astro_platform::grpc::{AccessRule, AccessTable, Caller, Peer};
 
 const GATEWAY: &[Caller] = &[Caller::Platform(Peer::Gateway)];
 const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];
+const GATEWAY_AND_ADMIN: &[Caller] = &[Caller::Platform(Peer::Gateway), Caller::Platform(Peer::Admin)];
 
 pub const ACCESS: AccessTable = AccessTable {
     service: "auth.v1.AuthService",
@@ -59,6 +60,42 @@ pub const ACCESS: AccessTable = AccessTable {
         },
         AccessRule {
             method: "DeleteAccount",
+            callers: GATEWAY,
+        },
+        // Second factors and recent authentication, through the gateway.
+        AccessRule {
+            method: "VerifyMfa",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "Reauthenticate",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "StartTotp",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "ActivateTotp",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "DisableTotp",
+            callers: GATEWAY,
+        },
+        AccessRule {
+            method: "RegenerateRecoveryCodes",
+            callers: GATEWAY,
+        },
+        // The profile (gateway) and the admin's user listing (admin) show it.
+        AccessRule {
+            method: "MfaStatus",
+            callers: GATEWAY_AND_ADMIN,
+        },
+        // An admin resets a user's second factor: the gateway, with the admin's token, whose
+        // role this service checks again.
+        AccessRule {
+            method: "ResetUserMfa",
             callers: GATEWAY,
         },
         // Admin use cases: the admin service, after it has checked the admin's role.

@@ -1,7 +1,6 @@
 //! `auth.v1.TokenService`: the consumer API's token check for other internal services. The
 //! same check the gateway makes (signature, expiry, revocation), plus the user as they are
 //! now: a disabled or deleted user's token is not active.
-use crate::flows::PASSWORD_AAL;
 use astro_platform::dependency::ServiceChannel;
 use astro_proto::{
     auth::v1::{TokenValidation, ValidateTokenRequest, token_service_server::TokenService},
@@ -66,7 +65,7 @@ impl TokenCheck {
             exp: claims.exp,
             role: user.role,
             email_verified: user.is_verified,
-            aal: PASSWORD_AAL,
+            aal: claims.assurance(),
             auth_time: claims.authenticated_at(),
         })
     }

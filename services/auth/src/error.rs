@@ -13,6 +13,10 @@ pub enum AuthError {
     /// A refusal the caller can act on (bad credentials or token, a rule).
     #[error("{}", .0.description())]
     Refused(Reason),
+    /// A refusal with facts for the edge (`ErrorInfo` metadata): the account a wrong second
+    /// factor was for (its login throttle), the age recent authentication allows.
+    #[error("{}", .0.description())]
+    RefusedWith(Reason, Vec<(&'static str, String)>),
     /// A request field failed validation (password policy included).
     #[error("{field}: {error}")]
     Invalid { field: &'static str, error: InputError },
@@ -58,6 +62,7 @@ impl From<AuthError> for Status {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::Refused(reason) => reason.status(),
+            AuthError::RefusedWith(reason, metadata) => reason.status_with(metadata),
             AuthError::Invalid { field, error } => field_violation(field, &error),
             AuthError::Unavailable => Status::unavailable("Service temporarily unavailable"),
             AuthError::Database(e) if db::is_unavailable(&e) => {

@@ -2,13 +2,16 @@
 //! and maps [`AuthError`](crate::error::AuthError) to a status.
 use crate::{
     audit::RequestContext,
-    flows::{Auth, Registration},
+    error::AuthError,
+    flows::{Auth, Factor, Registration},
 };
 use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::auth::v1::{
-    ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LogoutRequest,
-    PurgeUserRequest, RefreshRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
-    RevokeSessionRequest, RevokeUserSessionsRequest, RevokedSessions, SessionList, TokenPair, TokenRequest,
+    ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LoginResult,
+    LogoutRequest, MfaCode, MfaLogin, MfaStatusList, MfaStatusRequest, PurgeUserRequest,
+    ReauthenticateRequest, RecoveryCodes, RefreshRequest, RegisterRequest, RegisterResponse,
+    ResetPasswordRequest, ResetUserMfaRequest, RevokeSessionRequest, RevokeUserSessionsRequest,
+    RevokedSessions, SessionList, TokenPair, TokenRequest, TotpEnrolment, VerifyMfaRequest,
     auth_service_server::AuthService,
 };
 use astro_proto::user::v1::User;
@@ -60,7 +63,7 @@ impl AuthService for Auth {
         Ok(Response::new(RegisterResponse { user_id }))
     }
 
-    async fn login(&self, request: Request<LoginRequest>) -> Reply<TokenPair> {
+    async fn login(&self, request: Request<LoginRequest>) -> Reply<LoginResult> {
         let (ctx, r) = split(request);
         Ok(Response::new(
             Auth::login(self, &r.email, r.password.into(), &ctx).await?,
@@ -145,4 +148,71 @@ impl AuthService for Auth {
         let revoked = Auth::revoke_other_sessions(self, &caller, &ctx).await?;
         Ok(Response::new(RevokedSessions { revoked }))
     }
+
+    async fn verify_mfa(&self, request: Request<VerifyMfaRequest>) -> Reply<MfaLogin> {
+        let (ctx, r) = split(request);
+        let proof = factor(r.code.as_deref(), r.recovery_code.as_deref())?;
+        Ok(Response::new(
+            Auth::verify_mfa(self, &r.mfa_token, proof, &ctx).await?,
+        ))
+    }
+
+    async fn reauthenticate(&self, request: Request<ReauthenticateRequest>) -> Reply<TokenPair> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        let pair = Auth::reauthenticate(self, &caller, r.password.into(), r.code.as_deref(), &ctx).await?;
+        Ok(Response::new(pair))
+    }
+
+    async fn start_totp(&self, request: Request<Empty>) -> Reply<TotpEnrolment> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, _) = split(request);
+        Ok(Response::new(Auth::start_totp(self, &caller, &ctx).await?))
+    }
+
+    async fn activate_totp(&self, request: Request<MfaCode>) -> Reply<RecoveryCodes> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        let code = r.code.ok_or(AuthError::Refused(Reason::MfaCodeRejected))?;
+        Ok(Response::new(
+            Auth::activate_totp(self, &caller, &code, &ctx).await?,
+        ))
+    }
+
+    async fn disable_totp(&self, request: Request<MfaCode>) -> Reply<Empty> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        let proof = Factor::either(r.code.as_deref(), r.recovery_code.as_deref())
+            .ok_or(AuthError::Refused(Reason::MfaCodeRejected))?;
+        empty(Auth::disable_totp(self, &caller, proof, &ctx).await)
+    }
+
+    async fn regenerate_recovery_codes(&self, request: Request<MfaCode>) -> Reply<RecoveryCodes> {
+        let caller = authenticate(request.metadata(), &self.keys, self.revocations.as_ref()).await?;
+        let (ctx, r) = split(request);
+        let code = r.code.ok_or(AuthError::Refused(Reason::MfaCodeRejected))?;
+        Ok(Response::new(
+            Auth::regenerate_recovery_codes(self, &caller, &code, &ctx).await?,
+        ))
+    }
+
+    async fn mfa_status(&self, request: Request<MfaStatusRequest>) -> Reply<MfaStatusList> {
+        let enabled_user_ids = Auth::mfa_status(self, &request.into_inner().user_ids).await?;
+        Ok(Response::new(MfaStatusList { enabled_user_ids }))
+    }
+
+    async fn reset_user_mfa(&self, request: Request<ResetUserMfaRequest>) -> Reply<Empty> {
+        self.require_admin(request.metadata()).await?;
+        let admin = authenticate(request.metadata(), &self.keys, self.revocations.as_ref())
+            .await?
+            .user_id()
+            .ok();
+        let (ctx, r) = split(request);
+        empty(Auth::reset_user_mfa(self, admin, r.user_id, &ctx).await)
+    }
+}
+
+/// Exactly one of a TOTP code and a recovery code; anything else is a wrong second factor.
+fn factor<'a>(code: Option<&'a str>, recovery_code: Option<&'a str>) -> Result<Factor<'a>, Status> {
+    Factor::either(code, recovery_code).ok_or_else(|| Reason::InvalidSecondFactor.status())
 }

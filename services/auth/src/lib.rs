@@ -13,6 +13,7 @@ pub mod janitor;
 mod migrations;
 mod outbox;
 pub mod repo;
+mod totp;
 
 pub use config::AuthConfig;
 pub use error::AuthError;
@@ -31,7 +32,7 @@ use astro_proto::{
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{revocation::RevocationStore, sealing::DataKey, tokens::TokenKeys};
 use astro_store::Db;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -43,6 +44,8 @@ pub enum StartError {
     Database(#[from] astro_store::DbError),
     #[error(transparent)]
     Config(#[from] astro_security::tokens::UnsupportedAlgorithm),
+    #[error(transparent)]
+    DataKey(#[from] astro_security::sealing::SealError),
     #[error(transparent)]
     Plane(#[from] astro_platform::grpc::PlaneError),
     #[error(transparent)]
@@ -86,6 +89,10 @@ impl AuthApp {
             outbox_wake: Arc::clone(&outbox_wake),
             audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
+            data_key: Arc::new(DataKey::from_settings(&config.encryption, &config.jwt)?),
+            mfa: repo::mfa_for_db(&db),
+            clock: config.clock.clone(),
+            recent_auth_max_age: config.recent_auth.max_age.as_secs() as i64,
         };
         let janitor = Janitor::new(Arc::clone(&repo), config.janitor.interval);
         let relay = outbox::Relay {

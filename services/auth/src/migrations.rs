@@ -15,6 +15,7 @@ pub const MIGRATIONS: Migrations = Migrations {
             "refresh grace",
             include_str!("../migrations/postgres/0003_refresh_grace.sql"),
         ),
+        (4, "mfa", include_str!("../migrations/postgres/0004_mfa.sql")),
     ],
     sqlite: &[
         (1, "auth", include_str!("../migrations/sqlite/0001_auth.sql")),
@@ -24,6 +25,7 @@ pub const MIGRATIONS: Migrations = Migrations {
             "refresh grace",
             include_str!("../migrations/sqlite/0003_refresh_grace.sql"),
         ),
+        (4, "mfa", include_str!("../migrations/sqlite/0004_mfa.sql")),
     ],
 };
 

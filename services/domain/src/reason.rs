@@ -65,6 +65,13 @@ reasons! {
     ImageTooLarge = "IMAGE_TOO_LARGE", InvalidArgument, "the upload is larger than the avatar limit";
     SessionNotFound = "SESSION_NOT_FOUND", NotFound, "no live session of the caller has this id";
     CurrentSession = "CURRENT_SESSION", FailedPrecondition, "the session is the caller's own: log out instead";
+    MfaAlreadyEnabled = "MFA_ALREADY_ENABLED", FailedPrecondition, "the account's second factor is already active";
+    NoPendingFactor = "NO_PENDING_FACTOR", FailedPrecondition, "no second factor awaits activation";
+    MfaCodeRejected = "MFA_CODE_REJECTED", FailedPrecondition, "the code is wrong, already used, or there is no such factor";
+    InvalidSecondFactor = "INVALID_SECOND_FACTOR", Unauthenticated, "the second factor's code is wrong or already used";
+    InvalidMfaToken = "INVALID_MFA_TOKEN", Unauthenticated, "the mfa_token is unknown, used, expired or spent by wrong codes";
+    IncorrectPassword = "INCORRECT_PASSWORD", Unauthenticated, "the password does not match (reauthentication)";
+    RecentAuthRequired = "RECENT_AUTH_REQUIRED", Unauthenticated, "the caller must authenticate again: too long ago, or without the second factor";
 }
 
 impl Reason {
@@ -72,6 +79,19 @@ impl Reason {
     pub fn status(self) -> Status {
         let details = ErrorDetails::with_error_info(self.name(), DOMAIN, []);
         Status::with_error_details(self.code(), self.description(), details)
+    }
+
+    /// [`Reason::status`] with facts for the caller in the `ErrorInfo` metadata.
+    pub fn status_with(self, metadata: Vec<(&'static str, String)>) -> Status {
+        let metadata: std::collections::HashMap<String, String> =
+            metadata.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let details = ErrorDetails::with_error_info(self.name(), DOMAIN, metadata);
+        Status::with_error_details(self.code(), self.description(), details)
+    }
+
+    /// A fact of a refusal's metadata ([`Reason::status_with`]).
+    pub fn metadata_of(status: &Status, key: &str) -> Option<String> {
+        status.get_details_error_info()?.metadata.get(key).cloned()
     }
 
     /// The reason a status carries, if it is one of ours (and its code agrees).

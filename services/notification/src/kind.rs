@@ -9,15 +9,21 @@ pub enum EmailKind {
     PasswordReset,
     PasswordChanged,
     AccountDeleted,
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodeUsed,
 }
 
 impl EmailKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EmailKind; 4] = [
+    pub const ALL: [EmailKind; 7] = [
         EmailKind::Verification,
         EmailKind::PasswordReset,
         EmailKind::PasswordChanged,
         EmailKind::AccountDeleted,
+        EmailKind::MfaEnabled,
+        EmailKind::MfaDisabled,
+        EmailKind::RecoveryCodeUsed,
     ];
 
     /// The stored name, also the template file stem.
@@ -27,6 +33,9 @@ impl EmailKind {
             EmailKind::PasswordReset => "password_reset",
             EmailKind::PasswordChanged => "password_changed",
             EmailKind::AccountDeleted => "account_deleted",
+            EmailKind::MfaEnabled => "mfa_enabled",
+            EmailKind::MfaDisabled => "mfa_disabled",
+            EmailKind::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 
@@ -45,6 +54,9 @@ impl EmailKind {
             ProtoKind::PasswordReset => Some(EmailKind::PasswordReset),
             ProtoKind::PasswordChanged => Some(EmailKind::PasswordChanged),
             ProtoKind::AccountDeleted => Some(EmailKind::AccountDeleted),
+            ProtoKind::MfaEnabled => Some(EmailKind::MfaEnabled),
+            ProtoKind::MfaDisabled => Some(EmailKind::MfaDisabled),
+            ProtoKind::RecoveryCodeUsed => Some(EmailKind::RecoveryCodeUsed),
         })
     }
 }

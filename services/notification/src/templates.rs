@@ -26,7 +26,7 @@ struct Template {
 /// The templates of every kind.
 #[derive(Clone, Debug)]
 pub struct Templates {
-    by_kind: [Template; 4],
+    by_kind: [Template; EmailKind::ALL.len()],
 }
 
 /// A rendered email, ready to be queued.
@@ -55,11 +55,14 @@ macro_rules! embedded {
 }
 
 /// In the order of [`EmailKind::ALL`].
-const EMBEDDED: [(&str, &str, &str); 4] = [
+const EMBEDDED: [(&str, &str, &str); EmailKind::ALL.len()] = [
     embedded!("verification"),
     embedded!("password_reset"),
     embedded!("password_changed"),
     embedded!("account_deleted"),
+    embedded!("mfa_enabled"),
+    embedded!("mfa_disabled"),
+    embedded!("recovery_code_used"),
 ];
 
 impl Templates {
@@ -127,7 +130,11 @@ pub fn link(kind: EmailKind, frontend_url: &str, token: &str) -> String {
     match kind {
         EmailKind::Verification => format!("{base}/auth/verify-email?token={token}"),
         EmailKind::PasswordReset => format!("{base}/auth/reset-password?token={token}"),
-        EmailKind::PasswordChanged => format!("{base}/auth/forgot-password"),
+        // Security notices: if it was not you, take the account back by a password reset.
+        EmailKind::PasswordChanged
+        | EmailKind::MfaEnabled
+        | EmailKind::MfaDisabled
+        | EmailKind::RecoveryCodeUsed => format!("{base}/auth/forgot-password"),
         EmailKind::AccountDeleted => base.to_owned(),
     }
 }

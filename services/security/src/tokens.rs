@@ -43,6 +43,13 @@ pub struct Claims {
     /// since the epoch; a refresh carries it over. Absent on tokens minted before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// Authenticator assurance level of that authentication: 1 a password, 2 a password and a
+    /// second factor. Absent on tokens minted before it existed: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aal: Option<i32>,
+    /// How the user authenticated (RFC 8176): `["pwd"]`, or `["pwd", "otp"]` at level 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// Whom a token is for.
@@ -55,6 +62,8 @@ pub struct Grant<'a> {
     pub auth_time: i64,
     /// The user is an active, verified admin now ([`Claims::adm`]; access tokens only).
     pub admin: bool,
+    /// The assurance level of that authentication ([`Claims::aal`]).
+    pub aal: i32,
 }
 
 impl Claims {
@@ -65,6 +74,11 @@ impl Claims {
     /// [`Claims::auth_time`], or for older tokens the best known bound, their `iat`.
     pub fn authenticated_at(&self) -> i64 {
         self.auth_time.unwrap_or(self.iat)
+    }
+
+    /// [`Claims::aal`], 1 for older tokens.
+    pub fn assurance(&self) -> i32 {
+        self.aal.unwrap_or(1)
     }
 }
 
@@ -159,6 +173,8 @@ impl TokenKeys {
             aud: self.settings.audience.clone(),
             adm: grant.admin && kind == TokenKind::Access,
             auth_time: Some(grant.auth_time),
+            aal: Some(grant.aal),
+            amr: Some(amr(grant.aal)),
         };
         let token = jsonwebtoken::encode(&self.header, &claims, &self.keys(kind).encoding)
             .expect("HMAC signing of serialisable claims cannot fail");
@@ -199,6 +215,15 @@ impl TokenKeys {
     }
 }
 
+/// The methods behind an assurance level: a password, and at level 2 a one-time code.
+fn amr(aal: i32) -> Vec<String> {
+    let mut methods = vec!["pwd".to_owned()];
+    if aal >= 2 {
+        methods.push("otp".to_owned());
+    }
+    methods
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +249,7 @@ mod tests {
             sid: "s1",
             auth_time: 1_700_000_000,
             admin,
+            aal: 1,
         }
     }
 

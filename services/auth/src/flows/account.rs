@@ -158,6 +158,7 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<(), AuthError> {
         let (user_id, credentials) = self.caller_credentials(caller).await?;
+        self.require_step_up(caller, user_id).await?;
         let user = credentials.user.unwrap_or_default();
         if !self
             .hasher
@@ -183,6 +184,7 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<(), AuthError> {
         let (user_id, credentials) = self.caller_credentials(caller).await?;
+        self.require_step_up(caller, user_id).await?;
         if let Some(password) = password
             && !self
                 .hasher
@@ -234,7 +236,7 @@ impl Auth {
     }
 
     /// The caller's id and stored credentials; an unknown user is an invalid token.
-    async fn caller_credentials(&self, caller: &Claims) -> Result<(i64, Credentials), AuthError> {
+    pub(super) async fn caller_credentials(&self, caller: &Claims) -> Result<(i64, Credentials), AuthError> {
         const INVALID: AuthError = AuthError::Refused(Reason::InvalidToken);
         let user_id = caller.user_id().map_err(|_| INVALID)?;
         let credentials = self.credentials(user_id).await?.ok_or(INVALID)?;

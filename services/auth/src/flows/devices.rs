@@ -1,7 +1,7 @@
 //! Sessions and devices: a user lists their live sessions (where and with what each was last
 //! used) and ends the ones they do not recognise. Ending one revokes its access tokens at once,
 //! by `sid`, wherever they are checked.
-use super::{Auth, PASSWORD_AAL};
+use super::Auth;
 use crate::{audit::RequestContext, error::AuthError};
 use astro_domain::reason::Reason;
 use astro_proto::auth::v1::{Device, Session};
@@ -26,7 +26,7 @@ impl Auth {
                 expires_at: session.expires_at,
                 ip: session.ip,
                 user_agent: session.user_agent,
-                aal: PASSWORD_AAL,
+                aal: session.aal,
             })
             .collect())
     }
@@ -63,6 +63,7 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<u32, AuthError> {
         let user_id = user_id(caller)?;
+        self.require_recent(caller)?;
         let revoked = self.revoke_sessions(user_id, Some(&caller.sid)).await?;
         let details = serde_json::json!({ "revoked": revoked });
         self.audit.record(

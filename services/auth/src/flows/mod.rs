@@ -1,25 +1,25 @@
 //! The auth use cases. `Auth` holds what they need; each submodule adds one group of flows.
 mod account;
 mod devices;
+mod mfa;
 mod session;
-
-/// Authenticator assurance level of a password login (RFC 8176 `pwd`), the only kind so far.
-pub(crate) const PASSWORD_AAL: i32 = 1;
+mod step_up;
 
 pub use account::Registration;
+pub use step_up::Factor;
 
 use crate::{
     audit::AuditLog,
     error::AuthError,
     hashing::PasswordHasher,
-    repo::{AuthRepo, OutboxEmail, Purpose},
+    repo::{AuthRepo, OutboxEmail, Purpose, mfa::MfaRepo},
 };
-use astro_platform::dependency::ServiceChannel;
+use astro_platform::{dependency::ServiceChannel, time::Clock};
 use astro_proto::{
     notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
     user::v1::{Credentials, GetUserRequest, User, user_service_client::UserServiceClient},
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{revocation::RevocationStore, sealing::DataKey, tokens::TokenKeys};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::{sync::Arc, time::Duration};
@@ -41,6 +41,13 @@ pub struct Auth {
     pub(crate) outbox_wake: Arc<Notify>,
     pub(crate) audit: AuditLog,
     pub(crate) notifications: NotificationServiceClient<ServiceChannel>,
+    /// Seals secrets stored at rest (TOTP secrets).
+    pub(crate) data_key: Arc<DataKey>,
+    pub(crate) mfa: Arc<dyn MfaRepo>,
+    /// What TOTP steps and recent authentication are judged by.
+    pub(crate) clock: Clock,
+    /// `RECENT_AUTH_MAX_AGE_SECONDS`.
+    pub(crate) recent_auth_max_age: i64,
 }
 
 impl Auth {
@@ -50,6 +57,14 @@ impl Auth {
             Err(status) if status.code() == Code::NotFound => Ok(None),
             Err(status) => Err(AuthError::Downstream(status)),
         }
+    }
+
+    /// The caller's id and user record; an unknown user is an invalid token.
+    async fn caller_user(&self, caller: &astro_security::tokens::Claims) -> Result<(i64, User), AuthError> {
+        const INVALID: AuthError = AuthError::Refused(astro_domain::reason::Reason::InvalidToken);
+        let user_id = caller.user_id().map_err(|_| INVALID)?;
+        let user = self.user(user_id).await?.ok_or(INVALID)?;
+        Ok((user_id, user))
     }
 
     async fn credentials(&self, id: i64) -> Result<Option<Credentials>, AuthError> {

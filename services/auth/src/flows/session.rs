@@ -1,5 +1,6 @@
 //! Login, refresh rotation with reuse detection, and logout.
 use super::Auth;
+use super::step_up::AAL_PASSWORD;
 use crate::audit::RequestContext;
 use crate::{
     error::AuthError,
@@ -7,10 +8,10 @@ use crate::{
 };
 use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::{
-    auth::v1::TokenPair,
-    user::v1::{GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest},
+    auth::v1::{LoginResult, TokenPair, login_result::Outcome},
+    user::v1::{GetCredentialsByEmailRequest, GetUserRequest, SetPasswordHashRequest, User},
 };
-use astro_security::tokens::{Grant, Minted, TokenError, TokenKind};
+use astro_security::tokens::{Claims, Grant, Minted, TokenError, TokenKind};
 use secrecy::SecretString;
 use serde_json::json;
 use tonic::Code;
@@ -27,7 +28,7 @@ impl Auth {
         email: &str,
         password: SecretString,
         ctx: &RequestContext,
-    ) -> Result<TokenPair, AuthError> {
+    ) -> Result<LoginResult, AuthError> {
         let credentials = match astro_domain::input::email(email) {
             Err(_) => None,
             Ok(email) => match self
@@ -62,12 +63,30 @@ impl Auth {
         if let (Some(new), Some(old)) = (verified.upgraded, stored) {
             self.store_upgraded_hash(user.id, old, new).await;
         }
+        let outcome = if self.has_mfa(user.id).await? {
+            Outcome::Mfa(self.challenge(&user, ctx).await?)
+        } else {
+            Outcome::Tokens(self.open_session(&user, AAL_PASSWORD, ctx).await?)
+        };
+        Ok(LoginResult {
+            outcome: Some(outcome),
+        })
+    }
+
+    /// A new session for `user`, who has just authenticated at level `aal`.
+    pub(super) async fn open_session(
+        &self,
+        user: &User,
+        aal: i32,
+        ctx: &RequestContext,
+    ) -> Result<TokenPair, AuthError> {
         let sid = uuid::Uuid::new_v4().simple().to_string();
         let grant = Grant {
             user_id: user.id,
             sid: &sid,
-            auth_time: astro_platform::time::now_secs(),
-            admin: holds_admin_rights(&user),
+            auth_time: self.clock.now_secs(),
+            admin: holds_admin_rights(user),
+            aal,
         };
         let refresh = self.keys.mint(TokenKind::Refresh, &grant);
         self.repo
@@ -77,6 +96,8 @@ impl Auth {
                     user_id: user.id,
                     ip: &ctx.ip,
                     user_agent: super::devices::user_agent(&ctx.user_agent),
+                    aal,
+                    auth_time: grant.auth_time,
                 },
                 refresh_row(&refresh, user.id),
             )
@@ -95,8 +116,34 @@ impl Auth {
             "login",
             Some(user.id),
             Some(user.id),
-            json!({ "session": sid }),
+            json!({ "session": sid, "aal": aal }),
         );
+        Ok(self.pair(&grant, refresh))
+    }
+
+    /// Reauthentication: a new pair of the caller's session, authenticated now at `aal`. The
+    /// session's older refresh tokens are used up (presenting one later is reuse).
+    pub(super) async fn renew_session(
+        &self,
+        caller: &Claims,
+        user: &User,
+        aal: i32,
+    ) -> Result<TokenPair, AuthError> {
+        let grant = Grant {
+            user_id: user.id,
+            sid: &caller.sid,
+            auth_time: self.clock.now_secs(),
+            admin: holds_admin_rights(user),
+            aal,
+        };
+        let refresh = self.keys.mint(TokenKind::Refresh, &grant);
+        if !self
+            .repo
+            .renew_session(refresh_row(&refresh, user.id), aal, grant.auth_time)
+            .await?
+        {
+            return Err(REVOKED);
+        }
         Ok(self.pair(&grant, refresh))
     }
 
@@ -125,6 +172,7 @@ impl Auth {
             sid: &claims.sid,
             auth_time: claims.authenticated_at(),
             admin: holds_admin_rights(&user),
+            aal: claims.assurance(),
         };
         let next = self.keys.mint(TokenKind::Refresh, &grant);
         match self

@@ -1,5 +1,6 @@
 //! Storage of sessions, refresh tokens, one-time tokens and the email outbox, behind a trait
 //! that [`SqlAuthRepo`] implements on both databases.
+pub mod mfa;
 mod sql;
 
 use async_trait::async_trait;
@@ -29,6 +30,9 @@ pub struct NewSession<'a> {
     pub user_id: i64,
     pub ip: &'a str,
     pub user_agent: &'a str,
+    /// How the user authenticated: assurance level and when (seconds).
+    pub aal: i32,
+    pub auth_time: i64,
 }
 
 pub struct NewRefreshToken<'a> {
@@ -113,6 +117,8 @@ pub struct SessionRecord {
     pub expires_at: i64,
     pub ip: String,
     pub user_agent: String,
+    /// The assurance level of the session's last authentication.
+    pub aal: i32,
 }
 
 /// The result of presenting a refresh token.
@@ -141,6 +147,10 @@ pub trait AuthRepo: Send + Sync {
         next: NewRefreshToken<'_>,
         grace_micros: i64,
     ) -> RepoResult<Rotation>;
+    /// Reauthentication: `next` becomes the live refresh token of its (live) session, whose
+    /// older tokens are used up, and the session records `aal` and `auth_time`; `false` when the
+    /// session is no longer live.
+    async fn renew_session(&self, next: NewRefreshToken<'_>, aal: i32, auth_time: i64) -> RepoResult<bool>;
     /// Revokes one session and its refresh tokens.
     async fn revoke_session(&self, session_id: &str) -> RepoResult<()>;
     /// Revokes every live session of a user but `keep`; returns the revoked session ids.
@@ -179,5 +189,10 @@ pub trait AuthRepo: Send + Sync {
 
 /// The repository for the connected database.
 pub fn for_db(db: &astro_store::Db) -> Arc<dyn AuthRepo> {
+    Arc::new(SqlAuthRepo::new(db.clone()))
+}
+
+/// The second-factor repository for the connected database.
+pub fn mfa_for_db(db: &astro_store::Db) -> Arc<dyn mfa::MfaRepo> {
     Arc::new(SqlAuthRepo::new(db.clone()))
 }

@@ -8,6 +8,7 @@ use astro_platform::time::now_micros;
 use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 
+mod mfa;
 mod sessions;
 mod statements;
 
@@ -83,6 +84,8 @@ impl AuthRepo for SqlAuthRepo {
                 .bind(session.ip)
                 .bind(session.user_agent)
                 .bind(refresh.expires_at)
+                .bind(session.aal)
+                .bind(session.auth_time)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(INSERT_REFRESH)
@@ -104,6 +107,11 @@ impl AuthRepo for SqlAuthRepo {
         grace_micros: i64,
     ) -> RepoResult<Rotation> {
         sessions::rotate(&self.db, jti, next, grace_micros).await
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.renew_session"))]
+    async fn renew_session(&self, next: NewRefreshToken<'_>, aal: i32, auth_time: i64) -> RepoResult<bool> {
+        sessions::renew(&self.db, next, aal, auth_time).await
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "auth.revoke_session"))]

@@ -71,6 +71,19 @@ pub struct JwtSettings {
     pub refresh_reuse_grace: Duration,
 }
 
+/// The key secrets are sealed with at rest (`DATA_ENCRYPTION_KEY`, base64 of 32 bytes).
+/// Unset outside production, a development key is derived from `JWT_SECRET`.
+#[derive(Clone, Debug, Default)]
+pub struct EncryptionSettings {
+    pub data_key: Option<SecretString>,
+}
+
+/// How recent an authentication the sensitive changes need (`RECENT_AUTH_MAX_AGE_SECONDS`).
+#[derive(Clone, Debug)]
+pub struct RecentAuthSettings {
+    pub max_age: Duration,
+}
+
 /// Shared revocations and rate limits (`REDIS_URL`, `REDIS_KEY_PREFIX`).
 #[derive(Clone, Debug)]
 pub struct RedisSettings {

@@ -113,3 +113,41 @@ pub(super) async fn revoke_own(db: &Db, user_id: i64, id: &str) -> RepoResult<bo
         Ok(revoked.is_some())
     })
 }
+
+pub(super) async fn renew(db: &Db, next: NewRefreshToken<'_>, aal: i32, auth_time: i64) -> RepoResult<bool> {
+    let now = now_micros();
+    on_pool!(*db, |pool| {
+        let mut tx = pool.begin().await?;
+        let live = sqlx::query(REAUTHENTICATE_SESSION)
+            .bind(next.session_id)
+            .bind(aal)
+            .bind(auth_time)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !live {
+            return Ok(false);
+        }
+        sqlx::query(USE_SESSION_REFRESH)
+            .bind(next.session_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(EXTEND_SESSION)
+            .bind(next.session_id)
+            .bind(next.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(INSERT_REFRESH)
+            .bind(next.jti)
+            .bind(next.session_id)
+            .bind(next.user_id)
+            .bind(next.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}

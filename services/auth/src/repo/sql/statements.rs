@@ -6,12 +6,16 @@ use crate::repo::Expiring;
 use astro_store::Db;
 
 pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions \
-     (id, user_id, created_at, last_used_at, ip, user_agent, expires_at) VALUES ($1, $2, $3, $3, $4, $5, $6)";
+     (id, user_id, created_at, last_used_at, ip, user_agent, expires_at, aal, auth_time) \
+     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)";
+/// Reauthentication of a live session: its new assurance level and time.
+pub(super) const REAUTHENTICATE_SESSION: &str = "UPDATE sessions SET aal = $2, auth_time = $3 \
+     WHERE id = $1 AND revoked_at IS NULL AND expires_at > $4";
 /// A refresh uses its session: from where, with what, when.
 pub(super) const TOUCH_SESSION: &str =
     "UPDATE sessions SET last_used_at = $2, ip = $3, user_agent = $4 WHERE id = $1";
 /// A user's live sessions, most recently used first.
-pub(super) const LIST_SESSIONS: &str = "SELECT id, created_at, last_used_at, expires_at, ip, user_agent \
+pub(super) const LIST_SESSIONS: &str = "SELECT id, created_at, last_used_at, expires_at, ip, user_agent, aal \
      FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
      ORDER BY last_used_at DESC, created_at DESC";
 /// Revokes session `$2` if it is a live session of user `$1`.
@@ -64,10 +68,13 @@ pub(super) const DELETE_EMAIL: &str = "DELETE FROM email_outbox WHERE id = $1";
 pub(super) const RETRY_EMAIL: &str =
     "UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1";
 /// A user's rows in every table but the outbox, refresh tokens before their sessions.
-pub(super) const DELETE_USER_ROWS: [&str; 3] = [
+pub(super) const DELETE_USER_ROWS: [&str; 6] = [
     "DELETE FROM refresh_tokens WHERE user_id = $1",
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM one_time_tokens WHERE user_id = $1",
+    "DELETE FROM mfa_factors WHERE user_id = $1",
+    "DELETE FROM mfa_recovery_codes WHERE user_id = $1",
+    "DELETE FROM mfa_challenges WHERE user_id = $1",
 ];
 pub(super) const USER_EMAILS: &str = "SELECT id, kind FROM email_outbox WHERE user_id = $1";
 

@@ -1,5 +1,6 @@
 //! The repository contract, one for both databases: SQLite always, PostgreSQL when
 //! `TEST_DATABASE_URL` is set. This module holds the fixtures; the submodules the cases.
+mod mfa;
 mod sessions;
 mod tokens_and_outbox;
 
@@ -38,6 +39,8 @@ async fn login(repo: &dyn AuthRepo, id: &str, jti: &str, user_id: i64, expires_a
         user_id,
         ip: "10.0.0.1",
         user_agent: "test",
+        aal: 1,
+        auth_time: ISSUED_AT,
     };
     repo.create_session(session, refresh(jti, id, user_id, expires_at))
         .await
