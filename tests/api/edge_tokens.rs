@@ -54,6 +54,7 @@ fn production(secret: Option<&str>) -> Result<Settings, astro_platform::config::
     Settings::from_lookup(|name| match name {
         "ENVIRONMENT" => Some("production".into()),
         "JWT_SECRET" | "JWT_REFRESH_SECRET" => secret.map(str::to_owned),
+        "DATA_ENCRYPTION_KEY" => Some(DATA_KEY.into()),
         _ => None,
     })
 }
@@ -76,6 +77,8 @@ async fn production_stack_refuses_short_secrets_built_in_code() {
     assert!(started.is_err(), "a stack started with a 31-byte secret");
 }
 
+/// Base64 of 32 bytes: production requires `DATA_ENCRYPTION_KEY`.
+const DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const SECRET_32: &str = "0123456789abcdef0123456789abcdef";
 const REFRESH_SECRET_32: &str = "fedcba9876543210fedcba9876543210";
 
@@ -85,6 +88,7 @@ both_backends!(
         ("ENVIRONMENT", "production"),
         ("JWT_SECRET", SECRET_32),
         ("JWT_REFRESH_SECRET", REFRESH_SECRET_32),
+        ("DATA_ENCRYPTION_KEY", DATA_KEY),
     ],
     |app| async move {
         let health = json_body(app.get("/health", None).await, 200).await;

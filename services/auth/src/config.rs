@@ -1,8 +1,8 @@
 //! The configuration of the auth service: only the settings groups it reads, so its `--help`
 //! lists exactly the variables it honours. Each field is the same-named group of `Settings`.
 use astro_platform::config::{
-    DatabaseSettings, HashingSettings, InitialAdmin, JanitorSettings, JwtSettings, ProcessSettings,
-    RedisSettings, RetryPacing,
+    DatabaseSettings, EncryptionSettings, HashingSettings, InitialAdmin, JanitorSettings, JwtSettings,
+    ProcessSettings, RedisSettings, RetryPacing,
 };
 
 astro_platform::config_of! {
@@ -12,6 +12,7 @@ astro_platform::config_of! {
         pub process: ProcessSettings,
         pub database: DatabaseSettings,
         pub jwt: JwtSettings,
+        pub encryption: EncryptionSettings,
         pub redis: RedisSettings,
         pub hashing: HashingSettings,
         pub initial_admin: Option<InitialAdmin>,

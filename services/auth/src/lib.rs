@@ -31,7 +31,7 @@ use astro_proto::{
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{revocation::RevocationStore, sealing::DataKey, tokens::TokenKeys};
 use astro_store::Db;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -43,6 +43,8 @@ pub enum StartError {
     Database(#[from] astro_store::DbError),
     #[error(transparent)]
     Config(#[from] astro_security::tokens::UnsupportedAlgorithm),
+    #[error(transparent)]
+    DataKey(#[from] astro_security::sealing::SealError),
     #[error(transparent)]
     Plane(#[from] astro_platform::grpc::PlaneError),
     #[error(transparent)]
@@ -86,6 +88,7 @@ impl AuthApp {
             outbox_wake: Arc::clone(&outbox_wake),
             audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
+            data_key: Arc::new(DataKey::from_settings(&config.encryption, &config.jwt)?),
         };
         let janitor = Janitor::new(Arc::clone(&repo), config.janitor.interval);
         let relay = outbox::Relay {

@@ -3,6 +3,7 @@
 //! service applies to a forwarded call.
 mod bearer;
 pub mod revocation;
+pub mod sealing;
 pub mod tokens;
 
 pub use bearer::authenticate;

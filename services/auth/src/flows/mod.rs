@@ -19,7 +19,7 @@ use astro_proto::{
     notification::v1::{EmailKind, notification_service_client::NotificationServiceClient},
     user::v1::{Credentials, GetUserRequest, User, user_service_client::UserServiceClient},
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{revocation::RevocationStore, sealing::DataKey, tokens::TokenKeys};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::{sync::Arc, time::Duration};
@@ -41,6 +41,8 @@ pub struct Auth {
     pub(crate) outbox_wake: Arc<Notify>,
     pub(crate) audit: AuditLog,
     pub(crate) notifications: NotificationServiceClient<ServiceChannel>,
+    /// Seals secrets stored at rest (TOTP secrets).
+    pub(crate) data_key: Arc<DataKey>,
 }
 
 impl Auth {

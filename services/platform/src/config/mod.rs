@@ -107,6 +107,7 @@ config_of! {
         pub internal_api: InternalApiSettings,
         pub database: DatabaseSettings,
         pub jwt: JwtSettings,
+        pub encryption: EncryptionSettings,
         pub redis: RedisSettings,
         pub http: HttpSettings,
         pub mail: MailSettings,
@@ -121,7 +122,8 @@ config_of! {
 impl Settings {
     /// The production rules, for settings built as a struct literal (reading applies them).
     pub fn check_production(&self) -> Result<(), ConfigError> {
-        self.jwt.check_production(&self.process.environment)
+        self.jwt.check_production(&self.process.environment)?;
+        self.encryption.check(&self.process.environment)
     }
 }
 

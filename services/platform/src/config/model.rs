@@ -71,6 +71,13 @@ pub struct JwtSettings {
     pub refresh_reuse_grace: Duration,
 }
 
+/// The key secrets are sealed with at rest (`DATA_ENCRYPTION_KEY`, base64 of 32 bytes).
+/// Unset outside production, a development key is derived from `JWT_SECRET`.
+#[derive(Clone, Debug, Default)]
+pub struct EncryptionSettings {
+    pub data_key: Option<SecretString>,
+}
+
 /// Shared revocations and rate limits (`REDIS_URL`, `REDIS_KEY_PREFIX`).
 #[derive(Clone, Debug)]
 pub struct RedisSettings {

@@ -27,8 +27,35 @@ fn production_refuses_default_and_short_secrets() {
         ("ENVIRONMENT", "production"),
         ("JWT_SECRET", long.as_str()),
         ("JWT_REFRESH_SECRET", long.as_str()),
+        ("DATA_ENCRYPTION_KEY", DATA_KEY),
     ];
     assert!(settings(&ok).is_ok());
+}
+
+/// Base64 of 32 bytes.
+const DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+#[test]
+fn data_encryption_key_is_32_bytes_of_base64_and_required_in_production() {
+    let s = settings(&[("DATA_ENCRYPTION_KEY", DATA_KEY)]).unwrap();
+    assert!(s.encryption.data_key.is_some());
+    assert!(
+        settings(&[]).unwrap().encryption.data_key.is_none(),
+        "optional in development"
+    );
+    for bad in ["not base64!", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd"] {
+        let err = settings(&[("DATA_ENCRYPTION_KEY", bad)]).unwrap_err().to_string();
+        assert!(err.contains("DATA_ENCRYPTION_KEY"), "{err}");
+        assert!(!err.contains(bad), "the key is not echoed: {err}");
+    }
+    let long = "x".repeat(32);
+    let production = [
+        ("ENVIRONMENT", "production"),
+        ("JWT_SECRET", long.as_str()),
+        ("JWT_REFRESH_SECRET", long.as_str()),
+    ];
+    let err = settings(&production).unwrap_err().to_string();
+    assert!(err.contains("DATA_ENCRYPTION_KEY"), "{err}");
 }
 
 #[test]

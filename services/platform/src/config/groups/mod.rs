@@ -1,6 +1,7 @@
 //! Each settings group reads its own variables: the names it declares (which become the
 //! binary's flags and `--help`) and how their text becomes typed values, side by side. Here
 //! the groups of every process and the gateway's; the services' own in `service`.
+mod encryption;
 mod service;
 
 use super::{
