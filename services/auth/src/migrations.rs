@@ -15,6 +15,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             "refresh grace",
             include_str!("../migrations/postgres/0003_refresh_grace.sql"),
         ),
+        (
+            5,
+            "signing keys",
+            include_str!("../migrations/postgres/0005_signing_keys.sql"),
+        ),
     ],
     sqlite: &[
         (1, "auth", include_str!("../migrations/sqlite/0001_auth.sql")),
@@ -23,6 +28,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             3,
             "refresh grace",
             include_str!("../migrations/sqlite/0003_refresh_grace.sql"),
+        ),
+        (
+            5,
+            "signing keys",
+            include_str!("../migrations/sqlite/0005_signing_keys.sql"),
         ),
     ],
 };

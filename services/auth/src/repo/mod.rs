@@ -1,5 +1,6 @@
 //! Storage of sessions, refresh tokens, one-time tokens and the email outbox, behind a trait
 //! that [`SqlAuthRepo`] implements on both databases.
+pub mod signing_keys;
 mod sql;
 
 use async_trait::async_trait;
@@ -179,5 +180,10 @@ pub trait AuthRepo: Send + Sync {
 
 /// The repository for the connected database.
 pub fn for_db(db: &astro_store::Db) -> Arc<dyn AuthRepo> {
+    Arc::new(SqlAuthRepo::new(db.clone()))
+}
+
+/// The signing keys in the connected database.
+pub fn signing_keys_for_db(db: &astro_store::Db) -> Arc<dyn signing_keys::SigningKeyRepo> {
     Arc::new(SqlAuthRepo::new(db.clone()))
 }

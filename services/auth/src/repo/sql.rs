@@ -9,6 +9,7 @@ use astro_store::{Db, on_pool};
 use async_trait::async_trait;
 
 mod sessions;
+mod signing_keys;
 mod statements;
 
 use statements::*;
