@@ -3,7 +3,7 @@
 //! gateway answers from its own copy of the keys, which it re-reads from the auth service
 //! every few seconds; a next key is listed `JWT_KEY_PUBLISH_AHEAD_SECONDS` (the max-age below)
 //! before it signs. With an HMAC algorithm the set is empty: that secret is never published.
-use crate::state::AppState;
+use crate::{error::ApiError, state::AppState};
 use axum::{
     Json,
     extract::State,
@@ -50,14 +50,17 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(jwks))
 }
 
-/// The public keys access tokens are signed with; empty unless `JWT_ALGORITHM=EdDSA`.
+/// The public keys access tokens are signed with; empty unless `JWT_ALGORITHM=EdDSA`. 503
+/// while the keys could never be read from the auth service (never an empty set to cache).
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "meta",
     responses((status = 200, body = JwkSet,
         headers(("Cache-Control" = String, description = "public, max-age=300")))))]
-pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
-    let keys = state
-        .keys
-        .public_keys()
+pub async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let keys = state.keys.public_keys().await.map_err(|err| {
+        astro_platform::dependency::record("auth", &err);
+        ApiError::Unavailable
+    })?;
+    let keys = keys
         .iter()
         .map(|key| {
             let jwk = key.jwk();
@@ -71,8 +74,8 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
             }
         })
         .collect();
-    (
+    Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL))],
         Json(JwkSet { keys }),
-    )
+    ))
 }

@@ -103,9 +103,16 @@ impl KeyRing {
         Arc::clone(&self.loaded.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// The public keys as last read.
-    pub fn public_keys(&self) -> Vec<PublicKey> {
-        self.snapshot().public.clone()
+    /// The public keys as last read; read first if they never were (a process just started
+    /// answers with its keys, not with an empty set).
+    pub async fn public_keys(&self) -> Result<Vec<PublicKey>, KeySourceError> {
+        if !self.read_once.load(Ordering::Acquire) {
+            let _one_at_a_time = self.last_fetch.lock().await;
+            if !self.read_once.load(Ordering::Acquire) {
+                self.refresh().await?;
+            }
+        }
+        Ok(self.snapshot().public.clone())
     }
 
     /// The key to verify a token with `kid`, as last read.

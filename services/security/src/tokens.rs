@@ -201,11 +201,11 @@ impl TokenKeys {
     }
 
     /// The public keys access tokens are verified with (none with an HMAC algorithm, whose
-    /// secret is never published).
-    pub fn public_keys(&self) -> Vec<PublicKey> {
+    /// secret is never published); an error when they could never be read.
+    pub async fn public_keys(&self) -> Result<Vec<PublicKey>, crate::signing_keys::KeySourceError> {
         match &self.access {
-            AccessKeys::Hmac(_) => Vec::new(),
-            AccessKeys::Signed { ring, .. } => ring.public_keys(),
+            AccessKeys::Hmac(_) => Ok(Vec::new()),
+            AccessKeys::Signed { ring, .. } => ring.public_keys().await,
         }
     }
 

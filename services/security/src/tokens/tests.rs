@@ -92,7 +92,7 @@ async fn eddsa_tokens_carry_the_kid_of_the_key_signing_now() {
         keys.verify(TokenKind::Refresh, &access.token).await,
         Err(TokenError::WrongType)
     );
-    assert_eq!(keys.public_keys().len(), 2);
+    assert_eq!(keys.public_keys().await.unwrap().len(), 2);
 }
 
 #[tokio::test]
