@@ -5,6 +5,7 @@ mod admin_support;
 mod broken_service;
 mod checks;
 mod consumer_api;
+mod consumer_client;
 mod cookies;
 mod edge_support;
 mod helpers;
