@@ -176,7 +176,7 @@ both_backends!(
         let retiring = astro_auth::keys::rotate(app.settings(), later)
             .await
             .expect("rotating again");
-        assert_eq!(retiring.retired, [old_kid.clone()]);
+        assert_eq!(retiring.retired, std::slice::from_ref(&old_kid));
         jwks_until(&app, "the old key gone", |set| !kids(set).contains(&old_kid)).await;
         assert_invalid_credentials(app.profile(&old.access).await).await;
         json_body(app.profile(&new.access).await, 200).await;

@@ -119,11 +119,11 @@ impl Hmac {
 
 /// How access tokens are signed.
 enum AccessKeys {
-    Hmac(Hmac),
+    Hmac(Box<Hmac>),
     /// Ed25519 keys named by `kid`, from the ring.
     Signed {
         ring: Arc<KeyRing>,
-        validation: Validation,
+        validation: Box<Validation>,
     },
 }
 
@@ -172,14 +172,14 @@ impl TokenKeys {
         let algorithm = Algorithm::from_str(&settings.algorithm).map_err(|_| UnsupportedAlgorithm)?;
         let (access, refresh_algorithm) = match algorithm {
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => (
-                AccessKeys::Hmac(Hmac::new(&settings.secret, algorithm, settings)),
+                AccessKeys::Hmac(Box::new(Hmac::new(&settings.secret, algorithm, settings))),
                 algorithm,
             ),
             Algorithm::EdDSA => {
                 let source = source.ok_or(UnsupportedAlgorithm)?;
                 let ring = KeyRing::new(source, UNKNOWN_KID_REFETCH_GAP);
                 ring.keep_fresh(settings.keys_refresh);
-                let validation = validation(Algorithm::EdDSA, settings);
+                let validation = Box::new(validation(Algorithm::EdDSA, settings));
                 (AccessKeys::Signed { ring, validation }, Algorithm::HS256)
             }
             _ => return Err(UnsupportedAlgorithm),

@@ -42,6 +42,8 @@ pub struct Auth {
     pub(crate) audit: AuditLog,
     pub(crate) notifications: NotificationServiceClient<ServiceChannel>,
     /// Seals secrets stored at rest (TOTP secrets).
+    // Read by the MFA flows (branch mfa); this branch has only the Sealing commit.
+    #[allow(dead_code)]
     pub(crate) data_key: Arc<DataKey>,
 }
 
