@@ -31,7 +31,7 @@ pub async fn jwks(app: &TestApp) -> Value {
     let cache = response.headers().get("cache-control").cloned();
     assert_eq!(
         cache.and_then(|v| v.to_str().ok().map(str::to_owned)).as_deref(),
-        Some("public, max-age=300")
+        Some("max-age=300")
     );
     json_body(response, 200).await
 }

@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// How long clients may cache the set; rotation publishes a next key at least this long
 /// before it signs.
-const CACHE_CONTROL: &str = "public, max-age=300";
+const CACHE_CONTROL: &str = "max-age=300";
 
 /// A JSON Web Key Set (RFC 7517).
 #[derive(Serialize, ToSchema)]
@@ -54,7 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// while the keys could never be read from the auth service (never an empty set to cache).
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "meta",
     responses((status = 200, body = JwkSet,
-        headers(("Cache-Control" = String, description = "public, max-age=300")))))]
+        headers(("Cache-Control" = String, description = "max-age=300")))))]
 pub async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let keys = state.keys.public_keys().await.map_err(|err| {
         astro_platform::dependency::record("auth", &err);
