@@ -9,7 +9,7 @@ use astro_platform::{
 };
 use astro_proto::{
     auth::v1::{
-        TokenValidation, ValidateTokenRequest,
+        ListSigningKeysRequest, SigningKeyList, TokenValidation, ValidateTokenRequest,
         token_service_client::TokenServiceClient,
         token_service_server::{TokenService, TokenServiceServer},
     },
@@ -81,6 +81,15 @@ impl TokenService for Forward {
     ) -> Result<Response<TokenValidation>, Status> {
         TokenServiceClient::new(self.auth.clone())
             .validate_token(request.into_inner())
+            .await
+    }
+
+    async fn list_signing_keys(
+        &self,
+        request: Request<ListSigningKeysRequest>,
+    ) -> Result<Response<SigningKeyList>, Status> {
+        TokenServiceClient::new(self.auth.clone())
+            .list_signing_keys(request.into_inner())
             .await
     }
 }

@@ -30,6 +30,7 @@ mod bootstrap;
 pub mod certs;
 mod consumer_api;
 pub mod import;
+pub mod keys;
 mod probe;
 mod services;
 pub use bootstrap::create_admin;

@@ -1,5 +1,5 @@
 //! `astro-auth`: the whole system in one process (`serve`, the default), or one-off
-//! operations (`migrate`, `create-admin`, `certs`).
+//! operations (`migrate`, `create-admin`, `certs`, `keys rotate`, …).
 use anyhow::Context;
 use astro_platform::{
     Settings,
@@ -57,6 +57,11 @@ enum Command {
         #[arg(long)]
         allow_admin: bool,
     },
+    /// Manage the Ed25519 keys access tokens are signed with (JWT_ALGORITHM=EdDSA).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Write a development CA and a certificate and key per name for the gRPC plane's mutual
     /// TLS (the CA in DIR is reused when present).
     Certs {
@@ -67,6 +72,14 @@ enum Command {
         #[arg(long = "name")]
         names: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Publish a next key, which signs once JWT_KEY_PUBLISH_AHEAD_SECONDS (the JWKS cache
+    /// time) have passed, and remove keys whose last token has expired. Running servers see it
+    /// within JWT_KEYS_REFRESH_SECONDS.
+    Rotate,
 }
 
 #[tokio::main]
@@ -131,6 +144,29 @@ async fn main() -> anyhow::Result<()> {
                 std::io::Write::flush(&mut std::io::stdout())?;
                 eprintln!("{} rows refused", summary.refused.len());
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Keys {
+            action: KeysAction::Rotate,
+        } => {
+            let now = astro_platform::time::now_secs();
+            let rotation = astro_auth::keys::rotate(&settings, now).await?;
+            println!(
+                "published key {}: it signs from {} ({} s from now)",
+                rotation.kid,
+                chrono::DateTime::from_timestamp(rotation.not_before, 0)
+                    .map_or_else(|| rotation.not_before.to_string(), |at| at.to_rfc3339()),
+                rotation.not_before - now
+            );
+            for kid in &rotation.retired {
+                println!("retired key {kid}: every token it signed has expired");
+            }
+            if !settings.jwt.uses_signing_keys() {
+                println!(
+                    "note: JWT_ALGORITHM is {}; the keys sign once it is EdDSA",
+                    settings.jwt.algorithm
+                );
             }
             Ok(())
         }

@@ -79,6 +79,7 @@ impl FromRequestParts<AppState> for Caller {
         let claims = state
             .keys
             .verify(TokenKind::Access, &token)
+            .await
             .map_err(|_| ApiError::Unauthorized(INVALID.into()))?;
         match state.revocations.is_revoked(&claims).await {
             Ok(false) => {}

@@ -11,7 +11,7 @@ use astro_proto::{
     admin::v1::admin_service_client::AdminServiceClient, auth::v1::auth_service_client::AuthServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{remote_keys::RemoteKeys, revocation::RevocationStore, tokens::TokenKeys};
 use std::{net::IpAddr, sync::Arc};
 use tonic_health::pb::health_client::HealthClient;
 
@@ -89,7 +89,7 @@ impl AppState {
         // do not (a failed probe is its own report).
         let watched = WatchedChannel::new;
         Ok(Self(Arc::new(Shared {
-            auth: AuthServiceClient::new(watched("auth", auth_channel)),
+            auth: AuthServiceClient::new(watched("auth", auth_channel.clone())),
             // Avatar uploads and downloads are bigger than tonic's 4 MiB default allows.
             users: UserServiceClient::new(watched("user", user_channel))
                 .max_decoding_message_size(astro_platform::grpc::AVATAR_MESSAGE_BYTES)
@@ -97,7 +97,11 @@ impl AppState {
             admin: AdminServiceClient::new(watched("admin", admin_channel)),
             limits: Arc::new(Limits::new(limit_store, config.http.limits.clone())),
             health: Arc::new(health),
-            keys: Arc::new(TokenKeys::new(&config.jwt)?),
+            // With EdDSA, the public keys from the auth service.
+            keys: Arc::new(TokenKeys::new(
+                &config.jwt,
+                Some(Arc::new(RemoteKeys::new(watched("auth", auth_channel.clone())))),
+            )?),
             cookies: Arc::new(crate::cookies::CookiePolicy::new(
                 config.http.cookie_secure,
                 config.jwt.access_ttl.as_secs(),

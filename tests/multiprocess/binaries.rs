@@ -7,12 +7,13 @@ use std::{
     sync::OnceLock,
 };
 
-const PACKAGES: [&str; 5] = [
+const PACKAGES: [&str; 6] = [
     "gateway",
     "auth-service",
     "user-service",
     "admin-service",
     "notification-service",
+    "example-consumer",
 ];
 
 /// Builds the binaries on first call; returns the directory they are in.

@@ -266,6 +266,13 @@ fn common_env(config: &Config) -> Vec<(String, String)> {
         ("FRONTEND_URL", &config.frontend_url),
         ("ENVIRONMENT", "test"),
         ("JWT_SECRET", "multiprocess-test-access-secret"),
+        // Access tokens signed with the auth service's Ed25519 keys, which the gateway and the
+        // example consumer read (ListSigningKeys, the JWKS).
+        ("JWT_ALGORITHM", "EdDSA"),
+        (
+            "DATA_ENCRYPTION_KEY",
+            "bXVsdGlwcm9jZXNzLXRlc3QtZGF0YS1rZXktMzJieXQ=",
+        ),
         ("JWT_REFRESH_SECRET", "multiprocess-test-refresh-secret"),
         ("MAIL_POLL_INTERVAL_MS", "50"),
         ("MAIL_RETRY_BASE_MS", "100"),

@@ -5,6 +5,7 @@
 mod api;
 mod binaries;
 mod cluster;
+mod consumer;
 mod help;
 mod import_cli;
 mod one_process;
@@ -72,6 +73,7 @@ async fn scenario(database_url: &str, redis_url: &str) {
     traced_login(&api, &user, &spans).await;
     plane::locked(&cluster).await;
     plane::consumer_api(&cluster, &api, &user).await;
+    consumer::example_consumer(&cluster, &api, &user).await;
     user_service_restart(&api, &user, &mut cluster).await;
     metrics(&api, &cluster).await;
     graceful_stop(&mut cluster).await;

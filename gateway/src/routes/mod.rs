@@ -3,6 +3,7 @@ pub mod admin;
 pub mod auth;
 pub mod avatar;
 pub mod docs;
+pub mod jwks;
 pub mod meta;
 pub mod mfa;
 pub mod sessions;
@@ -46,6 +47,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     let (api, spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(meta::router())
+        .merge(jwks::router())
         .nest("/api/auth", auth::router())
         .nest("/api/user", user::router())
         .nest("/api/admin", admin::router())

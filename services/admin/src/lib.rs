@@ -29,7 +29,7 @@ use astro_proto::{
     notification::v1::notification_service_client::NotificationServiceClient,
     user::v1::user_service_client::UserServiceClient,
 };
-use astro_security::{revocation::RevocationStore, tokens::TokenKeys};
+use astro_security::{remote_keys::RemoteKeys, revocation::RevocationStore, tokens::TokenKeys};
 use astro_store::Db;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -65,7 +65,11 @@ impl AdminApp {
             users: UserServiceClient::new(service_channel(plane, Peer::User)?),
             auth: AuthServiceClient::new(service_channel(plane, Peer::Auth)?),
             notifications: NotificationServiceClient::new(service_channel(plane, Peer::Notification)?),
-            keys: Arc::new(TokenKeys::new(&config.jwt)?),
+            // With EdDSA, the public keys from the auth service.
+            keys: Arc::new(TokenKeys::new(
+                &config.jwt,
+                Some(Arc::new(RemoteKeys::new(service_channel(plane, Peer::Auth)?))),
+            )?),
             revocations,
             audit,
         };

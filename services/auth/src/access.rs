@@ -114,10 +114,17 @@ pub const ACCESS: AccessTable = AccessTable {
 /// The consumer API: any service whose certificate chains to the plane's CA.
 pub const TOKEN_ACCESS: AccessTable = AccessTable {
     service: "auth.v1.TokenService",
-    rules: &[AccessRule {
-        method: "ValidateToken",
-        callers: &[Caller::AnyCertified],
-    }],
+    rules: &[
+        AccessRule {
+            method: "ValidateToken",
+            callers: &[Caller::AnyCertified],
+        },
+        // Public keys: what the gateway publishes as its JWKS.
+        AccessRule {
+            method: "ListSigningKeys",
+            callers: &[Caller::AnyCertified],
+        },
+    ],
 };
 
 pub static SERVED: [&AccessTable; 2] = [&ACCESS, &TOKEN_ACCESS];

@@ -13,6 +13,7 @@ pub mod janitor;
 mod migrations;
 mod outbox;
 pub mod repo;
+pub mod signing;
 mod totp;
 
 pub use config::AuthConfig;
@@ -56,6 +57,10 @@ pub enum StartError {
     Serve(#[from] tonic::transport::Error),
     #[error("INITIAL_ADMIN_*: {0}")]
     InitialAdmin(#[source] AuthError),
+    #[error("the first signing key: {0}")]
+    FirstKey(#[source] AuthError),
+    #[error(transparent)]
+    SigningKeys(#[from] astro_security::signing_keys::KeySourceError),
 }
 
 /// A built auth service, ready to serve.
@@ -65,6 +70,8 @@ pub struct AuthApp {
     relay: outbox::Relay,
     janitor: Janitor,
     first_admin: Option<bootstrap::FirstAdmin>,
+    /// With `JWT_ALGORITHM=EdDSA`, the keys `ListSigningKeys` lists.
+    signing: Option<signing::SigningKeys>,
 }
 
 impl AuthApp {
@@ -78,18 +85,37 @@ impl AuthApp {
         let db = Db::connect(&config.database.url).await?;
         db.migrate(&migrations::MIGRATIONS).await?;
         let repo = repo::for_db(&db);
+        let data_key = Arc::new(DataKey::from_settings(&config.encryption, &config.jwt)?);
+        let signing = match config.jwt.uses_signing_keys() {
+            true => {
+                let signing = signing::SigningKeys::new(
+                    repo::signing_keys_for_db(&db),
+                    DataKey::clone(&data_key),
+                    &config.jwt,
+                );
+                signing
+                    .ensure_first(astro_platform::time::now_secs())
+                    .await
+                    .map_err(StartError::FirstKey)?;
+                Some(signing)
+            }
+            false => None,
+        };
+        let keys = TokenKeys::new(&config.jwt, signing.clone().map(|s| Arc::new(s) as _))?;
+        // Tokens are minted from the first login on: a key must be loaded before serving.
+        keys.load().await?;
         let outbox_wake = Arc::new(Notify::new());
         let notifications = NotificationServiceClient::new(service_channel(plane, Peer::Notification)?);
         let auth = Auth {
             repo: Arc::clone(&repo),
             users: UserServiceClient::new(service_channel(plane, Peer::User)?),
-            keys: Arc::new(TokenKeys::new(&config.jwt)?),
+            keys: Arc::new(keys),
             revocations,
             hasher: hashing::PasswordHasher::new(&config.hashing)?,
             outbox_wake: Arc::clone(&outbox_wake),
             audit: audit::AuditLog::new(AdminServiceClient::new(service_channel(plane, Peer::Admin)?)),
             notifications: notifications.clone(),
-            data_key: Arc::new(DataKey::from_settings(&config.encryption, &config.jwt)?),
+            data_key,
             mfa: repo::mfa_for_db(&db),
             clock: config.clock.clone(),
             recent_auth_max_age: config.recent_auth.max_age.as_secs() as i64,
@@ -117,6 +143,7 @@ impl AuthApp {
             relay,
             janitor,
             first_admin,
+            signing,
         })
     }
 
@@ -143,6 +170,7 @@ impl AuthApp {
             keys: Arc::clone(&self.auth.keys),
             revocations: Arc::clone(&self.auth.revocations),
             users: self.auth.users.clone(),
+            signing: self.signing,
         };
         let router = router
             .add_service(TokenServiceServer::new(tokens))

@@ -16,6 +16,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             include_str!("../migrations/postgres/0003_refresh_grace.sql"),
         ),
         (4, "mfa", include_str!("../migrations/postgres/0004_mfa.sql")),
+        (
+            5,
+            "signing keys",
+            include_str!("../migrations/postgres/0005_signing_keys.sql"),
+        ),
     ],
     sqlite: &[
         (1, "auth", include_str!("../migrations/sqlite/0001_auth.sql")),
@@ -26,6 +31,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             include_str!("../migrations/sqlite/0003_refresh_grace.sql"),
         ),
         (4, "mfa", include_str!("../migrations/sqlite/0004_mfa.sql")),
+        (
+            5,
+            "signing keys",
+            include_str!("../migrations/sqlite/0005_signing_keys.sql"),
+        ),
     ],
 };
 

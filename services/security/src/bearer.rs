@@ -17,6 +17,7 @@ pub async fn authenticate(
     let token = bearer(metadata).ok_or_else(|| Reason::NotAuthenticated.status())?;
     let claims = keys
         .verify(TokenKind::Access, token)
+        .await
         .map_err(|_: TokenError| Reason::InvalidToken.status())?;
     match revocations.is_revoked(&claims).await {
         Ok(false) => Ok(claims),

@@ -1,11 +1,17 @@
 //! JWT access and refresh tokens: minted by `auth`, verified by the gateway and again by each
 //! service with this same code. The algorithm is pinned, so `alg: none` or an RSA/HMAC
-//! confusion is refused by construction.
+//! confusion is refused by construction: with an HMAC `JWT_ALGORITHM` that algorithm, with
+//! `EdDSA` the one of the token's `kid` (an HS256 token keyed with a public key is refused).
+//! Refresh tokens are HMAC-signed with `JWT_REFRESH_SECRET` either way: only `auth` reads them.
+use crate::{
+    key_ring::KeyRing,
+    signing_keys::{KeySource, PublicKey},
+};
 use astro_platform::config::JwtSettings;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 4096;
@@ -91,20 +97,54 @@ pub enum TokenError {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("JWT_ALGORITHM must be HS256, HS384 or HS512")]
+#[error("JWT_ALGORITHM must be HS256, HS384, HS512 or EdDSA")]
 pub struct UnsupportedAlgorithm;
 
-struct KeyPair {
+/// A process that learns of a token with an unknown `kid` reads the keys again at most this
+/// often (they are re-read every `JWT_KEYS_REFRESH_SECONDS` anyway).
+const UNKNOWN_KID_REFETCH_GAP: Duration = Duration::from_secs(1);
+
+/// An HMAC secret with its algorithm.
+struct Hmac {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    header: Header,
+    validation: Validation,
+}
+
+impl Hmac {
+    fn new(secret: &secrecy::SecretString, algorithm: Algorithm, settings: &JwtSettings) -> Hmac {
+        Hmac {
+            encoding: EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+            header: Header::new(algorithm),
+            validation: validation(algorithm, settings),
+        }
+    }
+
+    fn decode(&self, token: &str) -> Option<Claims> {
+        decode_with(token, &self.decoding, &self.validation)
+    }
+
+    fn sign(&self, claims: &Claims) -> jsonwebtoken::errors::Result<String> {
+        jsonwebtoken::encode(&self.header, claims, &self.encoding)
+    }
+}
+
+/// How access tokens are signed.
+enum AccessKeys {
+    Hmac(Box<Hmac>),
+    /// Ed25519 keys named by `kid`, from the ring.
+    Signed {
+        ring: Arc<KeyRing>,
+        validation: Box<Validation>,
+    },
 }
 
 /// Signing and verification keys with the pinned validation rules. Built once per process.
 pub struct TokenKeys {
-    access: KeyPair,
-    refresh: KeyPair,
-    header: Header,
-    validation: Validation,
+    access: AccessKeys,
+    refresh: Hmac,
     settings: JwtSettings,
 }
 
@@ -114,28 +154,73 @@ pub struct Minted {
     pub claims: Claims,
 }
 
+fn validation(algorithm: Algorithm, settings: &JwtSettings) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = LEEWAY_SECS;
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+    validation
+}
+
+fn decode_with(token: &str, key: &DecodingKey, validation: &Validation) -> Option<Claims> {
+    jsonwebtoken::decode::<Claims>(token, key, validation)
+        .ok()
+        .map(|data| data.claims)
+}
+
+/// The seconds a token signed at the last moment of a key may still be used after it: the
+/// access-token lifetime and the clock skew tolerated.
+pub fn key_overlap_secs(settings: &JwtSettings) -> i64 {
+    (settings.access_ttl.as_secs() + LEEWAY_SECS) as i64
+}
+
 impl TokenKeys {
-    pub fn new(settings: &JwtSettings) -> Result<Self, UnsupportedAlgorithm> {
+    /// The keys `settings` name. With `EdDSA`, the access keys come from `source` (needed
+    /// then, unused otherwise), re-read every `JWT_KEYS_REFRESH_SECONDS` from now on; see
+    /// [`TokenKeys::load`].
+    pub fn new(
+        settings: &JwtSettings,
+        source: Option<Arc<dyn KeySource>>,
+    ) -> Result<Self, UnsupportedAlgorithm> {
         let algorithm = Algorithm::from_str(&settings.algorithm).map_err(|_| UnsupportedAlgorithm)?;
-        if !matches!(algorithm, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
-            return Err(UnsupportedAlgorithm);
-        }
-        let pair = |secret: &secrecy::SecretString| KeyPair {
-            encoding: EncodingKey::from_secret(secret.expose_secret().as_bytes()),
-            decoding: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+        let (access, refresh_algorithm) = match algorithm {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => (
+                AccessKeys::Hmac(Box::new(Hmac::new(&settings.secret, algorithm, settings))),
+                algorithm,
+            ),
+            Algorithm::EdDSA => {
+                let source = source.ok_or(UnsupportedAlgorithm)?;
+                let ring = KeyRing::new(source, UNKNOWN_KID_REFETCH_GAP);
+                ring.keep_fresh(settings.keys_refresh);
+                let validation = Box::new(validation(Algorithm::EdDSA, settings));
+                (AccessKeys::Signed { ring, validation }, Algorithm::HS256)
+            }
+            _ => return Err(UnsupportedAlgorithm),
         };
-        let mut validation = Validation::new(algorithm);
-        validation.leeway = LEEWAY_SECS;
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         Ok(Self {
-            access: pair(&settings.secret),
-            refresh: pair(&settings.refresh_secret),
-            header: Header::new(algorithm),
-            validation,
+            access,
+            refresh: Hmac::new(&settings.refresh_secret, refresh_algorithm, settings),
             settings: settings.clone(),
         })
+    }
+
+    /// Reads the signing keys now (nothing to read with an HMAC algorithm). The auth service
+    /// starts only once this succeeds; the others verify with what a later refresh brings.
+    pub async fn load(&self) -> Result<(), crate::signing_keys::KeySourceError> {
+        match &self.access {
+            AccessKeys::Hmac(_) => Ok(()),
+            AccessKeys::Signed { ring, .. } => ring.refresh().await,
+        }
+    }
+
+    /// The public keys access tokens are verified with (none with an HMAC algorithm, whose
+    /// secret is never published); an error when they could never be read.
+    pub async fn public_keys(&self) -> Result<Vec<PublicKey>, crate::signing_keys::KeySourceError> {
+        match &self.access {
+            AccessKeys::Hmac(_) => Ok(Vec::new()),
+            AccessKeys::Signed { ring, .. } => ring.public_keys().await,
+        }
     }
 
     pub fn access_ttl_secs(&self) -> u64 {
@@ -176,14 +261,25 @@ impl TokenKeys {
             aal: Some(grant.aal),
             amr: Some(amr(grant.aal)),
         };
-        let token = jsonwebtoken::encode(&self.header, &claims, &self.keys(kind).encoding)
-            .expect("HMAC signing of serialisable claims cannot fail");
+        let token = match (kind, &self.access) {
+            (TokenKind::Access, AccessKeys::Signed { ring, .. }) => {
+                let (kid, key) = ring
+                    .signing_key(claims.iat)
+                    .expect("only the auth service mints, and it starts with a key loaded");
+                let mut header = Header::new(Algorithm::EdDSA);
+                header.kid = Some(kid);
+                jsonwebtoken::encode(&header, &claims, &key)
+            }
+            (TokenKind::Access, AccessKeys::Hmac(hmac)) => hmac.sign(&claims),
+            (TokenKind::Refresh, _) => self.refresh.sign(&claims),
+        }
+        .expect("signing serialisable claims with a loaded key cannot fail");
         Minted { token, claims }
     }
 
     /// Verifies signature, algorithm, `exp`, `iss`, `aud` and that the token is of `kind`.
     /// A valid token of the other kind is [`TokenError::WrongType`].
-    pub fn verify(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenError> {
+    pub async fn verify(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Invalid);
         }
@@ -191,26 +287,33 @@ impl TokenKeys {
             TokenKind::Access => TokenKind::Refresh,
             TokenKind::Refresh => TokenKind::Access,
         };
-        match self.decode(kind, token) {
+        match self.decode(kind, token, true).await {
             Some(claims) if claims.kind == kind => Ok(claims),
             Some(_) => Err(TokenError::WrongType),
-            None => match self.decode(other, token) {
+            // Which kind it is does not justify fetching keys.
+            None => match self.decode(other, token, false).await {
                 Some(_) => Err(TokenError::WrongType),
                 None => Err(TokenError::Invalid),
             },
         }
     }
 
-    fn decode(&self, key: TokenKind, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.keys(key).decoding, &self.validation)
-            .ok()
-            .map(|data| data.claims)
-    }
-
-    fn keys(&self, kind: TokenKind) -> &KeyPair {
-        match kind {
-            TokenKind::Access => &self.access,
-            TokenKind::Refresh => &self.refresh,
+    /// Decodes with the keys of tokens of `key`'s kind; an unknown `kid` may fetch the keys
+    /// again when `may_fetch`.
+    async fn decode(&self, key: TokenKind, token: &str, may_fetch: bool) -> Option<Claims> {
+        match (key, &self.access) {
+            (TokenKind::Refresh, _) => self.refresh.decode(token),
+            (TokenKind::Access, AccessKeys::Hmac(hmac)) => hmac.decode(token),
+            (TokenKind::Access, AccessKeys::Signed { ring, validation }) => {
+                // The key, hence the algorithm, is the `kid`'s; a token without one is not ours.
+                let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+                let key = if may_fetch {
+                    ring.verifying_key(&kid).await?
+                } else {
+                    ring.known_verifying_key(&kid)?
+                };
+                decode_with(token, &key, validation)
+            }
         }
     }
 }
@@ -225,81 +328,4 @@ fn amr(aal: i32) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    fn keys() -> TokenKeys {
-        TokenKeys::new(&JwtSettings {
-            secret: "access-secret".into(),
-            refresh_secret: "refresh-secret".into(),
-            algorithm: "HS256".into(),
-            access_ttl: Duration::from_secs(900),
-            refresh_ttl: Duration::from_secs(3600),
-            issuer: "astro-auth".into(),
-            audience: "astro-auth".into(),
-            refresh_reuse_grace: Duration::from_secs(30),
-        })
-        .unwrap()
-    }
-
-    fn grant(admin: bool) -> Grant<'static> {
-        Grant {
-            user_id: 7,
-            sid: "s1",
-            auth_time: 1_700_000_000,
-            admin,
-            aal: 1,
-        }
-    }
-
-    #[test]
-    fn round_trip_and_kind_checks() {
-        let keys = keys();
-        let access = keys.mint(TokenKind::Access, &grant(false));
-        assert_eq!(keys.verify(TokenKind::Access, &access.token).unwrap().sub, "7");
-        assert_eq!(
-            keys.verify(TokenKind::Refresh, &access.token),
-            Err(TokenError::WrongType)
-        );
-        let refresh = keys.mint(TokenKind::Refresh, &grant(true));
-        assert_eq!(
-            keys.verify(TokenKind::Access, &refresh.token),
-            Err(TokenError::WrongType)
-        );
-        assert_ne!(access.claims.jti, refresh.claims.jti);
-    }
-
-    #[test]
-    fn only_access_tokens_vouch_for_admin_rights_and_only_when_asked() {
-        let keys = keys();
-        let verify = |kind, admin| {
-            let minted = keys.mint(kind, &grant(admin));
-            keys.verify(kind, &minted.token).unwrap().adm
-        };
-        assert!(verify(TokenKind::Access, true));
-        assert!(!verify(TokenKind::Access, false));
-        assert!(!verify(TokenKind::Refresh, true));
-        // Not an admin: the claim is left out, as in every token minted before it existed.
-        let plain = keys.mint(TokenKind::Access, &grant(false));
-        let claims = serde_json::to_value(&plain.claims).unwrap();
-        assert!(claims.get("adm").is_none(), "{claims}");
-    }
-
-    #[test]
-    fn oversized_and_garbage_tokens_are_invalid() {
-        let keys = keys();
-        assert_eq!(keys.verify(TokenKind::Access, "abc"), Err(TokenError::Invalid));
-        let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
-        assert_eq!(keys.verify(TokenKind::Access, &huge), Err(TokenError::Invalid));
-    }
-
-    #[test]
-    fn non_hmac_algorithms_are_refused_at_start() {
-        let mut settings = keys().settings;
-        settings.algorithm = "RS256".into();
-        assert!(TokenKeys::new(&settings).is_err());
-        settings.algorithm = "none".into();
-        assert!(TokenKeys::new(&settings).is_err());
-    }
-}
+mod tests;

@@ -151,10 +151,14 @@ impl Auth {
     /// except the token rotated last, again within `REFRESH_REUSE_GRACE_SECONDS`: that is
     /// another tab (or a retry) and gets the same successor.
     pub async fn refresh(&self, token: &str, ctx: &RequestContext) -> Result<TokenPair, AuthError> {
-        let claims = self.keys.verify(TokenKind::Refresh, token).map_err(|e| match e {
-            TokenError::WrongType => AuthError::Refused(Reason::WrongTokenType),
-            TokenError::Invalid => INVALID,
-        })?;
+        let claims = self
+            .keys
+            .verify(TokenKind::Refresh, token)
+            .await
+            .map_err(|e| match e {
+                TokenError::WrongType => AuthError::Refused(Reason::WrongTokenType),
+                TokenError::Invalid => INVALID,
+            })?;
         let user_id = claims.user_id().map_err(|_| INVALID)?;
         let user = self
             .user(user_id)
@@ -218,7 +222,11 @@ impl Auth {
         refresh_token: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<(), AuthError> {
-        let Some(access) = access_token.and_then(|t| self.keys.verify(TokenKind::Access, t).ok()) else {
+        let access = match access_token {
+            Some(token) => self.keys.verify(TokenKind::Access, token).await.ok(),
+            None => None,
+        };
+        let Some(access) = access else {
             return Ok(());
         };
         self.revocations
@@ -226,7 +234,11 @@ impl Auth {
             .await
             .map_err(|_| AuthError::Unavailable)?;
         self.revoke_session(&access.sid).await?;
-        if let Some(refresh) = refresh_token.and_then(|t| self.keys.verify(TokenKind::Refresh, t).ok())
+        let refresh = match refresh_token {
+            Some(token) => self.keys.verify(TokenKind::Refresh, token).await.ok(),
+            None => None,
+        };
+        if let Some(refresh) = refresh
             && refresh.sub == access.sub
             && refresh.sid != access.sid
         {

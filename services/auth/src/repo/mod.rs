@@ -1,6 +1,7 @@
 //! Storage of sessions, refresh tokens, one-time tokens and the email outbox, behind a trait
 //! that [`SqlAuthRepo`] implements on both databases.
 pub mod mfa;
+pub mod signing_keys;
 mod sql;
 
 use async_trait::async_trait;
@@ -194,5 +195,10 @@ pub fn for_db(db: &astro_store::Db) -> Arc<dyn AuthRepo> {
 
 /// The second-factor repository for the connected database.
 pub fn mfa_for_db(db: &astro_store::Db) -> Arc<dyn mfa::MfaRepo> {
+    Arc::new(SqlAuthRepo::new(db.clone()))
+}
+
+/// The signing keys in the connected database.
+pub fn signing_keys_for_db(db: &astro_store::Db) -> Arc<dyn signing_keys::SigningKeyRepo> {
     Arc::new(SqlAuthRepo::new(db.clone()))
 }

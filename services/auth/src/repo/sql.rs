@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 mod mfa;
 mod sessions;
+mod signing_keys;
 mod statements;
 
 use statements::*;

@@ -131,6 +131,11 @@ impl Settings {
 }
 
 impl JwtSettings {
+    /// `JWT_ALGORITHM=EdDSA`: access tokens signed with the auth service's Ed25519 keys.
+    pub fn uses_signing_keys(&self) -> bool {
+        self.algorithm == "EdDSA"
+    }
+
     /// In production, default or short secrets are a configuration error, not a warning.
     pub fn check_production(&self, environment: &str) -> Result<(), ConfigError> {
         if environment != PRODUCTION {

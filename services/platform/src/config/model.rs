@@ -60,7 +60,8 @@ pub struct DatabaseSettings {
 pub struct JwtSettings {
     pub secret: SecretString,
     pub refresh_secret: SecretString,
-    /// One of HS256, HS384, HS512: the only algorithm tokens are accepted with.
+    /// HS256, HS384, HS512 (access tokens signed with `secret`) or EdDSA (Ed25519 keys kept by
+    /// the auth service, named by `kid`): the only algorithm access tokens are accepted with.
     pub algorithm: String,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
@@ -69,6 +70,11 @@ pub struct JwtSettings {
     /// How long a just-rotated refresh token is answered with its successor again (several
     /// tabs refreshing at once), 0-120 s.
     pub refresh_reuse_grace: Duration,
+    /// EdDSA: how often a process re-reads the signing keys (a rotated key is seen this soon).
+    pub keys_refresh: Duration,
+    /// EdDSA: how long `astro-auth keys rotate` publishes a next key before it signs, so every
+    /// JWKS cache (`max-age=300`) has it before the first token it signs.
+    pub key_publish_ahead: Duration,
 }
 
 /// The key secrets are sealed with at rest (`DATA_ENCRYPTION_KEY`, base64 of 32 bytes).

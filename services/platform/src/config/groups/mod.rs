@@ -136,7 +136,10 @@ impl Group for JwtSettings {
             "JWT_REFRESH_SECRET",
             "signing key of refresh tokens (production: 32 bytes or more)",
         ),
-        var("JWT_ALGORITHM", "HS256, HS384 or HS512 [default: HS256]"),
+        var(
+            "JWT_ALGORITHM",
+            "HS256, HS384, HS512 or EdDSA (Ed25519 keys in the auth database, JWKS) [default: HS256]",
+        ),
         var(
             "ACCESS_TOKEN_EXPIRE_MINUTES",
             "access-token lifetime [default: 15]",
@@ -147,6 +150,14 @@ impl Group for JwtSettings {
         var(
             "REFRESH_REUSE_GRACE_SECONDS",
             "a just-rotated refresh token gets its successor again this long, 0-120 [default: 30]",
+        ),
+        var(
+            "JWT_KEYS_REFRESH_SECONDS",
+            "EdDSA: how often each process re-reads the signing keys, 1-10 [default: 5]",
+        ),
+        var(
+            "JWT_KEY_PUBLISH_AHEAD_SECONDS",
+            "EdDSA: `keys rotate` publishes a next key this long before it signs [default: 300, the JWKS max-age]",
         ),
     ];
 
@@ -172,6 +183,16 @@ impl Group for JwtSettings {
                     ));
                 }
             }),
+            keys_refresh: Duration::from_secs(match parse(get, "JWT_KEYS_REFRESH_SECONDS", 5)? {
+                seconds @ 1..=10 => seconds,
+                other => {
+                    return Err(invalid(
+                        "JWT_KEYS_REFRESH_SECONDS",
+                        format!("{other} is outside 1-10"),
+                    ));
+                }
+            }),
+            key_publish_ahead: Duration::from_secs(parse(get, "JWT_KEY_PUBLISH_AHEAD_SECONDS", 300)?),
         };
         jwt.check_production(&get("ENVIRONMENT").unwrap_or_default())?;
         Ok(jwt)
