@@ -29,6 +29,12 @@ async function sees(page: Page, text: string | RegExp): Promise<void> {
   await expect(status(page)).toHaveText(text);
 }
 
+/** With TWO_FACTOR_SCREENSHOTS=<dir>, a full-page picture of what the page shows now. */
+async function picture(page: Page, name: string): Promise<void> {
+  const dir = process.env.TWO_FACTOR_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}
+
 async function logOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(`${site()}/login?reason=logged-out`);
@@ -69,6 +75,7 @@ test('two-factor: enrol, log in with a code and with recovery codes, new codes, 
 
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await overflowsSideways(page), 'the enrolment fits a phone').toBe(false);
+    await picture(page, 'enrol-phone');
     await page.setViewportSize({ width: 1280, height: 720 });
 
     await page.locator('#activate input[name=code]').fill(app.wrongCode());
@@ -81,6 +88,7 @@ test('two-factor: enrol, log in with a code and with recovery codes, new codes, 
     await expect(page.locator('#recovery-codes li')).toHaveCount(10);
     recoveryCodes = await page.locator('#recovery-codes li').allTextContents();
     expect(new Set(recoveryCodes).size).toBe(10);
+    await picture(page, 'recovery-codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await expect(page.locator('#on')).toContainText('Two-factor authentication is on.');
     await expect(page.locator('#recovery-codes li')).toHaveCount(0);
@@ -96,6 +104,7 @@ test('two-factor: enrol, log in with a code and with recovery codes, new codes, 
     await page.getByRole('button', { name: 'Change password' }).click();
     const reauth = page.locator('#reauth');
     await expect(reauth).toBeVisible();
+    await picture(page, 'confirm');
     await reauth.locator('input[name=password]').fill('Not-The-Password-42');
     await reauth.locator('input[name=code]').fill(app.wrongCode());
     await reauth.getByRole('button', { name: 'Confirm' }).click();
@@ -110,6 +119,7 @@ test('two-factor: enrol, log in with a code and with recovery codes, new codes, 
   await test.step('log out; the password alone is not enough; five wrong codes end the attempt', async () => {
     await logOut(page);
     await passwordStep(page, account.email, newPassword);
+    await picture(page, 'second-step');
     const cookies = await context.cookies(`${site()}/api/auth/refresh`);
     expect(cookies.map((c) => c.name)).not.toContain('astro_at');
     for (let attempt = 0; attempt < 5; attempt++) {
