@@ -83,7 +83,7 @@ test('register, verify, profile, avatar, sessions, password change, logout, rese
   await test.step('a second login on a phone-sized screen', async () => {
     await logIn(phonePage, account.email, account.password);
     for (const path of ['/', '/register', '/login', '/auth/verify-email', '/auth/forgot-password',
-      '/auth/reset-password?token=x', '/change-password', '/sessions', '/profile']) {
+      '/auth/reset-password?token=x', '/change-password', '/sessions', '/two-factor', '/profile']) {
       await phonePage.goto(`${site()}${path}`);
       await expect(phonePage.locator('h1')).toBeVisible();
       expect(await overflowsSideways(phonePage), `${path} fits a phone's width`).toBe(false);

@@ -6,7 +6,11 @@ const CSRF_COOKIE = 'astro_csrf';
 const REFRESH = '/api/auth/refresh';
 /** Routes whose 401 means "wrong credentials", not "access token expired". (Logout's does
  * mean the latter: without its access cookie it cannot find the session to end.) */
-const NO_REFRESH = new Set(['/api/auth/login', REFRESH]);
+const NO_REFRESH = new Set(['/api/auth/login', '/api/auth/mfa/verify', REFRESH]);
+/** Routes that need a session but whose 401 still means "wrong password or code". */
+const CREDENTIAL_CHECKS = new Set(['/api/auth/reauthenticate']);
+/** RFC 9470: the session is fine, but its last real authentication is too old (or too weak). */
+const STEP_UP = 'insufficient_user_authentication';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** A refusal from the API: its status and its `detail` (a string, or FastAPI's list for 422). */
@@ -14,8 +18,15 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: unknown,
+    /** The `WWW-Authenticate` challenge of a 401, if any. */
+    readonly challenge: string | null = null,
   ) {
     super(describe(detail) || `Request failed (HTTP ${status})`);
+  }
+
+  /** Whether the API asks to authenticate again (password, and code) before this change. */
+  get needsRecentAuthentication(): boolean {
+    return this.status === 401 && (this.challenge ?? '').includes(STEP_UP);
   }
 }
 
@@ -115,7 +126,10 @@ export function refreshSession(): Promise<boolean> {
 /** Whether an answer means "no valid access token", which one refresh may cure. */
 async function expired(path: string, answer: Response): Promise<boolean> {
   if (NO_REFRESH.has(path) || !signedIn()) return false;
-  if (answer.status === 401) return true;
+  if (answer.status === 401) {
+    if (CREDENTIAL_CHECKS.has(path)) return false;
+    return !(answer.headers.get('WWW-Authenticate') ?? '').includes(STEP_UP);
+  }
   // The access cookie lives only as long as its token: once the browser dropped it, the
   // request arrives without credentials and the API says 403 "Not authenticated".
   if (answer.status === 403) {
@@ -139,6 +153,8 @@ export async function api<T = unknown>(path: string, options: Options = {}): Pro
     }
   }
   const body = await answer.json().catch(() => null);
-  if (!answer.ok) throw new ApiError(answer.status, body?.detail ?? null);
+  if (!answer.ok) {
+    throw new ApiError(answer.status, body?.detail ?? null, answer.headers.get('WWW-Authenticate'));
+  }
   return body as T;
 }

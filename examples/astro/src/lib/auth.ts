@@ -13,6 +13,8 @@ export interface User {
   created_at: string;
   updated_at: string;
   last_login_at?: string | null;
+  /** Whether two-factor authentication is on. */
+  mfa_enabled?: boolean;
 }
 
 export interface Session {
@@ -49,7 +51,6 @@ export async function login(email: string, password: string): Promise<LoginOutco
     headers: COOKIE_MODE,
   });
   if (answer.mfa_required && answer.mfa_token) {
-    // Issue 16's second step (POST /api/auth/mfa/verify with the same header) plugs in here.
     return {
       kind: 'second-factor',
       mfaToken: answer.mfa_token,
@@ -58,6 +59,17 @@ export async function login(email: string, password: string): Promise<LoginOutco
     };
   }
   return { kind: 'signed-in' };
+}
+
+/** The second factor of a login: a TOTP code or a recovery code. */
+export type SecondFactor = { code: string } | { recovery_code: string };
+
+/**
+ * Finishes a login that answered `mfa_required` (the cookies arrive with the answer). Refusals:
+ * 401 "Invalid code" (try again), 401 "Invalid or expired MFA token" (log in again).
+ */
+export async function verifySecondFactor(mfaToken: string, factor: SecondFactor): Promise<void> {
+  await api('/api/auth/mfa/verify', { json: { mfa_token: mfaToken, ...factor }, headers: COOKIE_MODE });
 }
 
 /** Ends the session on the server (which clears the cookies). A session that had already

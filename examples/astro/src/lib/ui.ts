@@ -42,6 +42,8 @@ export function showError(error: unknown): void {
 export function onSubmit(
   form: HTMLFormElement,
   handler: (fields: Record<string, string>, form: HTMLFormElement) => Promise<void>,
+  /** Removes the listener when aborted (a form reused for several requests). */
+  signal?: AbortSignal,
 ): void {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -61,7 +63,7 @@ export function onSubmit(
       if (button) button.disabled = false;
       form.removeAttribute('aria-busy');
     }
-  });
+  }, { signal });
 }
 
 /** The query parameter `name` of the current URL. */
