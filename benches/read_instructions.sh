@@ -55,7 +55,7 @@ count() {  # count NAME PID PORT
 }
 count astro-auth "$astro" "$port"
 count limit_probe "$probe_pid" "$probe_port"
-kill "$astro" "$probe_pid"
+kill "$astro" "$probe_pid" 2>/dev/null || true
 wait 2>/dev/null || true
 
 # The first dump holds exactly the counted reads.
