@@ -41,10 +41,14 @@ wait_for "http://127.0.0.1:$ours_port/health"
 wait_for "http://127.0.0.1:$peer_port/healthz"
 
 results="$work/results"
+mkdir -p "$results"
 # Rounds of ours (`config`, the pids to count, bench.sh extras) beside the peer, interleaved.
 rounds_beside_peer() {
   local config=$1 server_pids=$2; shift 2
   for round in $(seq "$rounds"); do  # A/B/A/B: never compare runs from different minutes
+    # The parallel-hash limit of this machine now: what logins/s and CPU per login are held to.
+    (cd "$repo" && cargo bench -q --bench hash_limit 2>/dev/null) \
+      | sed "s/^{/{\"tag\": \"$config-r$round\", \"flavor\": \"hash\", /" >> "$results/hash_limit.jsonl"
     env TAG="$config-r$round" RESULTS="$results" BENCH_MAIL_DIR="$work/mail" \
       SERVER_PIDS="$server_pids" "$@" \
       bash "$peer_bench/bench.sh" "http://127.0.0.1:$ours_port" astro > /dev/null
@@ -98,4 +102,9 @@ for config, title in [("one", "one process, SQLite"), ("five", "five processes, 
     for label, field in [("login, server CPU ms per login", "server_cpu_ms_per_req"), ("login, requests/s", "rps")]:
         a, p = med(config, "astro", "login", field), med(config, "fastapi-users", "login", field)
         print(f"| {label} | {spread(config, 'astro', 'login', field)} | {spread(config, 'fastapi-users', 'login', field)} | {a / p:.2f} (ours / theirs) |")
+    limit, hash_cpu = med(config, "hash", "hash_limit", "hashes_per_s"), med(config, "hash", "hash_limit", "cpu_ms_per_hash")
+    logins, login_cpu = med(config, "astro", "login", "rps"), med(config, "astro", "login", "server_cpu_ms_per_req")
+    print(f"| parallel-hash limit (hash_limit), verifications/s | {spread(config, 'hash', 'hash_limit', 'hashes_per_s')} | | |")
+    print(f"| logins/s against that limit | {logins:.1f} | | {logins / limit:.0%} of the limit |")
+    print(f"| CPU per login beyond the hash ({hash_cpu:.1f} ms) | {login_cpu - hash_cpu:.2f} ms | | {(login_cpu - hash_cpu) / hash_cpu:+.0%} of the hash |")
 PY

@@ -114,9 +114,8 @@ pub struct UserResponse {
     pub created_at: String,
     pub updated_at: String,
     pub last_login_at: Option<String>,
-    /// Whether two-factor authentication is on (the profile and the admin's views).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mfa_enabled: Option<bool>,
+    /// Whether two-factor authentication is on.
+    pub mfa_enabled: bool,
 }
 
 impl From<User> for UserResponse {
@@ -137,7 +136,7 @@ impl From<User> for UserResponse {
             created_at: stamp(user.created_at).unwrap_or_default(),
             updated_at: stamp(user.updated_at).unwrap_or_default(),
             last_login_at: stamp(user.last_login_at),
-            mfa_enabled: None,
+            mfa_enabled: user.mfa_enabled,
         }
     }
 }

@@ -153,3 +153,50 @@ both_backends!(
         mfa_token(&app, &mfa.user).await;
     }
 );
+
+/// Sets the user service's copy of the flag behind the stack's back, as a change auth could
+/// not deliver (the user service down at that moment) would leave it.
+async fn set_stored_flag(app: &TestApp, id: i64, enabled: bool) {
+    const SQL: &str = "UPDATE users SET mfa_enabled = $2 WHERE id = $1";
+    let db = app.db().await;
+    let updated = match &db {
+        astro_store::Db::Postgres(pool) => sqlx::query(SQL)
+            .bind(id)
+            .bind(enabled)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        astro_store::Db::Sqlite(pool) => sqlx::query(SQL)
+            .bind(id)
+            .bind(enabled)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+    };
+    assert_eq!(updated.expect("updating users"), 1);
+    db.close().await;
+}
+
+both_backends!(a_stale_flag_is_repaired_at_the_next_login, |app| async move {
+    // Auth's factors decide the login whatever the copy says, and the login corrects the copy.
+    let mfa = enrolled_user(&app).await;
+    let id = user_id(&mfa.tokens);
+    set_stored_flag(&app, id, false).await;
+    assert_eq!(
+        json_body(app.profile(&mfa.tokens.access).await, 200).await["mfa_enabled"],
+        false
+    );
+    mfa_token(&app, &mfa.user).await;
+    assert_eq!(
+        json_body(app.profile(&mfa.tokens.access).await, 200).await["mfa_enabled"],
+        true
+    );
+
+    let (plain, tokens) = app.verified_user().await;
+    set_stored_flag(&app, user_id(&tokens), true).await;
+    let fresh = app.login_ok(&plain).await;
+    assert_eq!(
+        json_body(app.profile(&fresh.access).await, 200).await["mfa_enabled"],
+        false
+    );
+});

@@ -67,7 +67,7 @@ async fn scenario(database_url: &str, redis_url: &str) {
     eprintln!("five processes ready in {:.1?}", phase.elapsed());
 
     let admin = initial_admin(&api).await;
-    traced_admin_listing(&api, &admin.access, &spans).await;
+    traced_reads(&api, &admin.access, &spans).await;
     let user = TestUser::random();
     auth_flow(&api, &user, &MailDir::new(mail_dir)).await;
     traced_login(&api, &user, &spans).await;
@@ -93,34 +93,42 @@ async fn initial_admin(api: &Api) -> Tokens {
     tokens
 }
 
-/// An admin's user listing costs two gRPC calls, gateway → admin → user, plus one batch call
-/// gateway → auth for the page's `mfa_enabled` (issue 16: second factors live in auth's tables):
-/// the access token vouches for the caller's admin rights, so neither the gateway nor the admin
-/// service looks the caller up. Counted from the trace: one server span per call.
-async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Receiver) {
+/// An admin's user listing costs two gRPC calls, gateway → admin → user, and a profile read one,
+/// gateway → user (`mfa_enabled` is on the user record, which auth keeps current, so auth is not
+/// asked): the access token vouches for the caller's admin rights, so neither the gateway nor the
+/// admin service looks the caller up.
+async fn traced_reads(api: &Api, admin_access: &str, spans: &otlp::Receiver) {
     const ADMIN_LIST: &str = "/admin.v1.AdminService/ListUsers";
     const USER_LIST: &str = "/user.v1.UserService/ListUsers";
-    const MFA_STATUS: &str = "/auth.v1.AuthService/MfaStatus";
+    const USER_GET: &str = "/user.v1.UserService/GetUser";
+    traced_calls(
+        api,
+        "/api/admin/users",
+        admin_access,
+        spans,
+        &[ADMIN_LIST, USER_LIST],
+    )
+    .await;
+    traced_calls(api, "/api/user/profile", admin_access, spans, &[USER_GET]).await;
+}
+
+/// GETs `path` under a trace of its own and asserts that exactly the gRPC calls `expected`
+/// (sorted) served it. Counted from the trace: one server span per call.
+async fn traced_calls(api: &Api, path: &str, access: &str, spans: &otlp::Receiver, expected: &[&str]) {
     let trace_id = uuid::Uuid::new_v4().simple().to_string();
     let traceparent = format!(
         "00-{trace_id}-{}-01",
         &uuid::Uuid::new_v4().simple().to_string()[..16]
     );
     let (status, body) = api
-        .get_with(
-            "/api/admin/users",
-            Some(admin_access),
-            &[("traceparent", &traceparent)],
-        )
+        .get_with(path, Some(access), &[("traceparent", &traceparent)])
         .await;
-    assert_eq!(status, 200, "admin listing: {body}");
-    // A process exports its spans in the order they end, so once the user service's listing
-    // span is in, so is any user lookup it served earlier in the trace.
+    assert_eq!(status, 200, "GET {path}: {body}");
+    // A process exports its spans in the order they end, so once the last expected call's
+    // span is in, so is any call it served earlier in the trace.
     let trace = spans
         .wait_for_trace(&trace_id, Duration::from_secs(20), |trace| {
-            [ADMIN_LIST, USER_LIST, MFA_STATUS]
-                .iter()
-                .all(|name| trace.iter().any(|s| s.name == *name))
+            expected.iter().all(|name| trace.iter().any(|s| s.name == *name))
         })
         .await;
     let mut calls: Vec<&str> = trace
@@ -129,12 +137,8 @@ async fn traced_admin_listing(api: &Api, admin_access: &str, spans: &otlp::Recei
         .map(|s| s.name.as_str())
         .collect();
     calls.sort_unstable();
-    assert_eq!(
-        calls,
-        [ADMIN_LIST, MFA_STATUS, USER_LIST],
-        "gRPC calls of one admin listing: {trace:#?}"
-    );
-    eprintln!("GET /api/admin/users: 3 gRPC calls ({calls:?})");
+    assert_eq!(calls, expected, "gRPC calls of GET {path}: {trace:#?}");
+    eprintln!("GET {path}: {} gRPC call(s) ({calls:?})", calls.len());
 }
 
 /// Register, verify through the mailed link, log in, read the profile, refresh, log out.

@@ -78,9 +78,12 @@ pub async fn list_users(
         .list_users(caller.request(request))
         .await?
         .into_inner();
-    let mut list = UserListResponse::new(listed.users, listed.total, query.page, query.per_page);
-    super::mfa::show_mfa(&state, &mut list.users).await?;
-    Ok(Json(list))
+    Ok(Json(UserListResponse::new(
+        listed.users,
+        listed.total,
+        query.page,
+        query.per_page,
+    )))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -99,10 +102,7 @@ pub async fn get_user(
         .get_user(caller.request(request))
         .await?
         .into_inner();
-    let mut user = [UserResponse::from(user)];
-    super::mfa::show_mfa(&state, &mut user).await?;
-    let [user] = user;
-    Ok(Json(user))
+    Ok(Json(UserResponse::from(user)))
 }
 
 #[utoipa::path(delete, path = "/users/{id}/mfa", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -38,30 +38,6 @@ pub fn auth_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reauthenticate))
 }
 
-/// Which of `user_ids` have two-factor authentication on.
-pub async fn enabled_among(state: &AppState, user_ids: &[i64]) -> ApiResult<Vec<i64>> {
-    let request = pb::MfaStatusRequest {
-        user_ids: user_ids.to_vec(),
-    };
-    Ok(state
-        .auth
-        .clone()
-        .mfa_status(request)
-        .await?
-        .into_inner()
-        .enabled_user_ids)
-}
-
-/// Fills `mfa_enabled` of `users`.
-pub async fn show_mfa(state: &AppState, users: &mut [crate::models::UserResponse]) -> ApiResult<()> {
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let enabled = enabled_among(state, &ids).await?;
-    for user in users {
-        user.mfa_enabled = Some(enabled.contains(&user.id));
-    }
-    Ok(())
-}
-
 #[utoipa::path(post, path = "/mfa/totp", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = TotpEnrolmentResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn start_totp(

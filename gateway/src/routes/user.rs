@@ -17,11 +17,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, path = "/profile", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
-pub async fn get_profile(State(state): State<AppState>, me: VerifiedUser) -> ApiResult<Json<UserResponse>> {
-    let id = me.user.id;
-    let mut profile = UserResponse::from(me.user);
-    profile.mfa_enabled = Some(super::mfa::enabled_among(&state, &[id]).await?.contains(&id));
-    Ok(Json(profile))
+pub async fn get_profile(me: VerifiedUser) -> ApiResult<Json<UserResponse>> {
+    Ok(Json(UserResponse::from(me.user)))
 }
 
 #[utoipa::path(put, path = "/profile", tag = "user", security(("bearer" = [])), request_body = UpdateProfileRequest,

@@ -3,7 +3,6 @@ use astro_platform::grpc::{AccessRule, AccessTable, Caller, Peer};
 
 const GATEWAY: &[Caller] = &[Caller::Platform(Peer::Gateway)];
 const ADMIN: &[Caller] = &[Caller::Platform(Peer::Admin)];
-const GATEWAY_AND_ADMIN: &[Caller] = &[Caller::Platform(Peer::Gateway), Caller::Platform(Peer::Admin)];
 
 pub const ACCESS: AccessTable = AccessTable {
     service: "auth.v1.AuthService",
@@ -86,11 +85,6 @@ pub const ACCESS: AccessTable = AccessTable {
         AccessRule {
             method: "RegenerateRecoveryCodes",
             callers: GATEWAY,
-        },
-        // The profile (gateway) and the admin's user listing (admin) show it.
-        AccessRule {
-            method: "MfaStatus",
-            callers: GATEWAY_AND_ADMIN,
         },
         // An admin resets a user's second factor: the gateway, with the admin's token, whose
         // role this service checks again.

@@ -8,11 +8,10 @@ use crate::{
 use astro_domain::{holds_admin_rights, reason::Reason};
 use astro_proto::auth::v1::{
     ChangePasswordRequest, DeleteAccountRequest, EmailRequest, Empty, LoginRequest, LoginResult,
-    LogoutRequest, MfaCode, MfaLogin, MfaStatusList, MfaStatusRequest, PurgeUserRequest,
-    ReauthenticateRequest, RecoveryCodes, RefreshRequest, RegisterRequest, RegisterResponse,
-    ResetPasswordRequest, ResetUserMfaRequest, RevokeSessionRequest, RevokeUserSessionsRequest,
-    RevokedSessions, SessionList, TokenPair, TokenRequest, TotpEnrolment, VerifyMfaRequest,
-    auth_service_server::AuthService,
+    LogoutRequest, MfaCode, MfaLogin, PurgeUserRequest, ReauthenticateRequest, RecoveryCodes, RefreshRequest,
+    RegisterRequest, RegisterResponse, ResetPasswordRequest, ResetUserMfaRequest, RevokeSessionRequest,
+    RevokeUserSessionsRequest, RevokedSessions, SessionList, TokenPair, TokenRequest, TotpEnrolment,
+    VerifyMfaRequest, auth_service_server::AuthService,
 };
 use astro_proto::user::v1::User;
 use astro_security::authenticate;
@@ -194,11 +193,6 @@ impl AuthService for Auth {
         Ok(Response::new(
             Auth::regenerate_recovery_codes(self, &caller, &code, &ctx).await?,
         ))
-    }
-
-    async fn mfa_status(&self, request: Request<MfaStatusRequest>) -> Reply<MfaStatusList> {
-        let enabled_user_ids = Auth::mfa_status(self, &request.into_inner().user_ids).await?;
-        Ok(Response::new(MfaStatusList { enabled_user_ids }))
     }
 
     async fn reset_user_mfa(&self, request: Request<ResetUserMfaRequest>) -> Reply<Empty> {

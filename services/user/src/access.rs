@@ -49,6 +49,10 @@ pub const ACCESS: AccessTable = AccessTable {
             callers: AUTH,
         },
         AccessRule {
+            method: "SetMfaEnabled",
+            callers: AUTH,
+        },
+        AccessRule {
             method: "DeleteUser",
             callers: AUTH,
         },

@@ -14,8 +14,8 @@ use astro_platform::time::{micros_to_timestamp, now_micros};
 use astro_proto::user::v1::{
     self as pb, CountAdminsRequest, CountAdminsResponse, CreateFirstAdminRequest, CreateFirstAdminResponse,
     CreateUserRequest, Credentials, DeleteUserResponse, GetCredentialsByEmailRequest, GetStatsRequest,
-    GetUserRequest, ListUsersRequest, ListUsersResponse, SetPasswordHashRequest, UpdateProfileRequest,
-    UpdateUserRequest, user_service_server::UserService,
+    GetUserRequest, ListUsersRequest, ListUsersResponse, SetMfaEnabledRequest, SetPasswordHashRequest,
+    UpdateProfileRequest, UpdateUserRequest, user_service_server::UserService,
 };
 use astro_proto::user::v1::{AvatarBlob, GetAvatarRequest, SetAvatarRequest};
 use std::sync::Arc;
@@ -70,6 +70,7 @@ pub(crate) fn user(record: UserRecord) -> pb::User {
         created_at: Some(micros_to_timestamp(record.created_at)),
         updated_at: Some(micros_to_timestamp(record.updated_at)),
         last_login_at: record.last_login_at.map(micros_to_timestamp),
+        mfa_enabled: record.mfa_enabled,
     }
 }
 
@@ -163,6 +164,11 @@ impl UserService for UserGrpc {
 
     async fn record_login(&self, request: Request<GetUserRequest>) -> Reply<pb::User> {
         reply_user(self.repo.record_login(request.into_inner().id).await)
+    }
+
+    async fn set_mfa_enabled(&self, request: Request<SetMfaEnabledRequest>) -> Reply<pb::User> {
+        let req = request.into_inner();
+        reply_user(self.repo.set_mfa_enabled(req.id, req.enabled).await)
     }
 
     async fn update_profile(&self, request: Request<UpdateProfileRequest>) -> Reply<pb::User> {

@@ -19,6 +19,11 @@ const POSTGRES: &[MigrationStep] = &[
         "counter_shards",
         include_str!("../migrations/postgres/0004_counter_shards.sql"),
     ),
+    (
+        5,
+        "mfa_enabled",
+        include_str!("../migrations/postgres/0005_mfa_enabled.sql"),
+    ),
 ];
 
 const SQLITE: &[MigrationStep] = &[
@@ -37,6 +42,11 @@ const SQLITE: &[MigrationStep] = &[
         4,
         "counter_shards",
         include_str!("../migrations/sqlite/0004_counter_shards.sql"),
+    ),
+    (
+        5,
+        "mfa_enabled",
+        include_str!("../migrations/sqlite/0005_mfa_enabled.sql"),
     ),
 ];
 

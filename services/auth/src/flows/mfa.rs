@@ -6,6 +6,7 @@ use astro_domain::reason::Reason;
 use astro_proto::{
     auth::v1::{RecoveryCodes, TotpEnrolment},
     notification::v1::EmailKind,
+    user::v1::SetMfaEnabledRequest,
 };
 use astro_security::tokens::Claims;
 use rand::RngCore;
@@ -77,6 +78,7 @@ impl Auth {
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(user_id, c)).collect();
         for step in totp::matching_steps(&secret, code, now_step, factor.last_step) {
             if self.mfa.activate_factor(&factor.id, step, &hashes).await? {
+                self.publish_mfa_flag(user_id).await;
                 self.audit.record(
                     ctx,
                     "mfa_enabled",
@@ -106,6 +108,7 @@ impl Auth {
             return Err(REJECTED);
         }
         self.mfa.remove_mfa(user_id).await?;
+        self.publish_mfa_flag(user_id).await;
         self.audit
             .record(ctx, "mfa_disabled", Some(user_id), Some(user_id), json!({}));
         self.queue_email(&user, EmailKind::MfaDisabled).await
@@ -150,6 +153,7 @@ impl Auth {
             .await?
             .ok_or(AuthError::Refused(Reason::UserNotFound))?;
         let had_factor = self.mfa.remove_mfa(user_id).await?;
+        self.publish_mfa_flag(user_id).await;
         self.audit.record(
             ctx,
             "mfa_reset_by_admin",
@@ -163,9 +167,22 @@ impl Auth {
         Ok(())
     }
 
-    /// Which of `user_ids` have an active second factor.
-    pub async fn mfa_status(&self, user_ids: &[i64]) -> Result<Vec<i64>, AuthError> {
-        Ok(self.mfa.mfa_enabled(user_ids).await?)
+    /// Copies whether `user_id` has an active factor onto the user record, where profiles
+    /// read it without calling auth. It sends what the table says now rather than what the
+    /// caller just did, so of two changes racing the later read wins. A failure is logged, not
+    /// returned (the factor change itself stands), and the next login repairs the flag.
+    pub(super) async fn publish_mfa_flag(&self, user_id: i64) {
+        let enabled = match self.has_mfa(user_id).await {
+            Ok(enabled) => enabled,
+            Err(error) => {
+                tracing::warn!(%error, user_id, "could not read the second factor to publish it");
+                return;
+            }
+        };
+        let request = SetMfaEnabledRequest { id: user_id, enabled };
+        if let Err(status) = self.users.clone().set_mfa_enabled(request).await {
+            tracing::warn!(error = %status, user_id, "could not record the second factor on the user");
+        }
     }
 }
 

@@ -63,7 +63,12 @@ impl Auth {
         if let (Some(new), Some(old)) = (verified.upgraded, stored) {
             self.store_upgraded_hash(user.id, old, new).await;
         }
-        let outcome = if self.has_mfa(user.id).await? {
+        let has_mfa = self.has_mfa(user.id).await?;
+        if has_mfa != user.mfa_enabled {
+            // An earlier change did not reach the user record (see `publish_mfa_flag`).
+            self.publish_mfa_flag(user.id).await;
+        }
+        let outcome = if has_mfa {
             Outcome::Mfa(self.challenge(&user, ctx).await?)
         } else {
             Outcome::Tokens(self.open_session(&user, AAL_PASSWORD, ctx).await?)

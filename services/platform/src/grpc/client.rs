@@ -1,18 +1,23 @@
 //! The client side of the plane: channels that connect on first use and reconnect after the
 //! peer restarts, so a restarted service is picked up without restarting its callers.
-use super::{CALL_TIMEOUT, CONNECT_TIMEOUT, Peer};
+use super::{
+    CALL_TIMEOUT, CONNECT_TIMEOUT, Peer,
+    in_process::{InProcessChannel, Registry},
+};
 use http::Uri;
 use hyper_util::rt::TokioIo;
 use std::{
-    collections::HashMap,
     io,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
     time::Duration,
 };
-use tokio::{io::DuplexStream, net::TcpStream, sync::mpsc};
+use tokio::net::TcpStream;
 use tonic::{
     Request, Status,
+    body::Body,
     service::interceptor::InterceptedService,
     transport::{Channel, ClientTlsConfig, Endpoint},
 };
@@ -32,7 +37,43 @@ impl tonic::service::Interceptor for TracePropagation {
 }
 
 /// The channel type of every gRPC client: reconnecting, trace-propagating.
-pub type GrpcChannel = InterceptedService<Channel, TracePropagation>;
+pub type GrpcChannel = InterceptedService<PlaneChannel, TracePropagation>;
+
+/// What a call fails with below gRPC: a transport error, or the plane's own `Status`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A channel over the network (HTTP/2 over TCP), or into a service of this process.
+#[derive(Clone)]
+pub struct PlaneChannel(Route);
+
+#[derive(Clone)]
+enum Route {
+    Network(Channel),
+    InProcess(InProcessChannel),
+}
+
+impl tower::Service<http::Request<Body>> for PlaneChannel {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match &mut self.0 {
+            Route::Network(channel) => channel.poll_ready(cx).map_err(Into::into),
+            Route::InProcess(channel) => channel.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        match &mut self.0 {
+            Route::Network(channel) => {
+                let call = channel.call(request);
+                Box::pin(async move { Ok(call.await?) })
+            }
+            Route::InProcess(channel) => channel.call(request),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid service URL {url}: {reason}")]
@@ -67,7 +108,10 @@ pub(crate) fn network_channel(url: &str, tls: Option<ClientTlsConfig>) -> Result
         endpoint = endpoint.tls_config(tls).map_err(|e| bad(e.to_string()))?;
     }
     let channel = endpoint.connect_with_connector_lazy(tower::service_fn(connect_tcp));
-    Ok(InterceptedService::new(channel, TracePropagation))
+    Ok(InterceptedService::new(
+        PlaneChannel(Route::Network(channel)),
+        TracePropagation,
+    ))
 }
 
 /// Connects to the URL's host, refusing a TCP self-connect: while nothing listens on a
@@ -112,18 +156,12 @@ fn refuse_self_connect(stream: TcpStream) -> io::Result<TcpStream> {
     Ok(stream)
 }
 
-/// The accept queues of the services of one process.
-pub(crate) type InProcessQueues = Arc<Mutex<HashMap<Peer, mpsc::Sender<DuplexStream>>>>;
-
-/// A channel to `service` in this process: each connection is an in-memory pipe handed to the
-/// service's accept queue; the same HTTP/2, interceptors and layers as over TCP.
-pub(crate) fn in_process_channel(service: Peer, queues: InProcessQueues) -> GrpcChannel {
+/// A channel to `service` in this process: calls go straight into its server stack, or, to a
+/// stand-in speaking HTTP/2 itself, over an in-memory pipe per connection.
+pub(crate) fn in_process_channel(service: Peer, registry: &Arc<Registry>) -> GrpcChannel {
+    let queues = Arc::clone(registry);
     let connector = tower::service_fn(move |_: Uri| {
-        let queue = queues
-            .lock()
-            .expect("the queue map is never poisoned")
-            .get(&service)
-            .cloned();
+        let queue = queues.pipe_queue(service);
         async move {
             let refused = || {
                 io::Error::new(
@@ -139,8 +177,11 @@ pub(crate) fn in_process_channel(service: Peer, queues: InProcessQueues) -> Grpc
     });
     let endpoint = Endpoint::from_shared(format!("http://{service}.in-process"))
         .expect("a valid URI for every service name");
-    let channel = configure(endpoint).connect_with_connector_lazy(connector);
-    InterceptedService::new(channel, TracePropagation)
+    let pipes = configure(endpoint).connect_with_connector_lazy(connector);
+    InterceptedService::new(
+        PlaneChannel(Route::InProcess(registry.channel(service, pipes))),
+        TracePropagation,
+    )
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 //! bearer token and client info across hops.
 mod access;
 mod client;
+mod in_process;
 mod peer;
 mod plane;
 mod server;
 mod tls;
 
 pub use access::{AccessRule, AccessTable, Caller};
-pub use client::{BadServiceUrl, GrpcChannel, TracePropagation};
+pub use client::{BadServiceUrl, BoxError, GrpcChannel, PlaneChannel, TracePropagation};
 pub use peer::Peer;
 pub use plane::{Listener, Plane, PlaneError};
 pub use server::{CallMetrics, CallMetricsLayer, GrpcRouter, ServerTlsError, serve, server_with_health};

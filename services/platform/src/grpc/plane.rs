@@ -1,15 +1,13 @@
 //! The plane the platform's processes reach one another on. In one process the services are
-//! wired together in memory: the same tonic clients and servers speak HTTP/2 over in-memory
-//! pipes, so nothing but the gateway listens on a socket. Separate processes speak over TCP,
+//! wired together in memory: the same tonic clients call straight into the same server stacks
+//! (see `in_process`), so nothing but the gateway listens on a socket. Separate processes speak over TCP,
 //! with mutual TLS whenever certificates are configured (always, in production).
-use super::{Peer, access::AccessTable, client, tls::TlsMaterial};
+use super::{Peer, access::AccessTable, client, in_process, tls::TlsMaterial};
 use crate::config::{ConfigError, ProcessSettings, ServiceUrls};
 use std::{net::SocketAddr, sync::Arc};
-use tokio::{io::DuplexStream, net::TcpListener, sync::mpsc};
+use tokio::{io::DuplexStream, net::TcpListener};
 use tonic::transport::ServerTlsConfig;
 
-/// Connections a service accepts before it is served (backlog of an in-process "listener").
-const IN_PROCESS_BACKLOG: usize = 64;
 /// Pending TCP connections of a service process's listener.
 const LISTEN_BACKLOG: u32 = 1024;
 
@@ -36,8 +34,8 @@ pub struct Plane(Kind);
 
 #[derive(Clone)]
 enum Kind {
-    /// One process: each service's accept queue, by service.
-    InProcess(client::InProcessQueues),
+    /// One process: each service's entrance, by service.
+    InProcess(Arc<in_process::Registry>),
     /// Separate processes over TCP, with this process's TLS material when configured.
     Network {
         urls: ServiceUrls,
@@ -79,7 +77,7 @@ impl Plane {
     /// A lazily connecting, reconnecting channel to `service`.
     pub fn channel(&self, service: Peer) -> Result<client::GrpcChannel, PlaneError> {
         match &self.0 {
-            Kind::InProcess(queues) => Ok(client::in_process_channel(service, Arc::clone(queues))),
+            Kind::InProcess(registry) => Ok(client::in_process_channel(service, registry)),
             Kind::Network { urls, tls } => {
                 let url = match service {
                     Peer::Auth => &urls.auth,
@@ -96,19 +94,12 @@ impl Plane {
         }
     }
 
-    /// Where `service` accepts connections: its in-process queue (replacing a previous one, so
-    /// a restarted service takes over), or a TCP listener on `GRPC_ADDR` or the service's
-    /// default address.
+    /// Where `service` accepts calls: its in-process entrance (taken over from a previous
+    /// instance, so a restarted service takes its place; callers wait until it serves), or a
+    /// TCP listener on `GRPC_ADDR` or the service's default address.
     pub async fn listen(&self, service: Peer, process: &ProcessSettings) -> Result<Listener, PlaneError> {
         match &self.0 {
-            Kind::InProcess(queues) => {
-                let (sender, receiver) = mpsc::channel(IN_PROCESS_BACKLOG);
-                queues
-                    .lock()
-                    .expect("the queue map is never poisoned")
-                    .insert(service, sender);
-                Ok(Listener(ListenerKind::InProcess(receiver)))
-            }
+            Kind::InProcess(registry) => Ok(Listener(ListenerKind::InProcess(registry.listen(service)))),
             Kind::Network { .. } => {
                 let addr = process.grpc_addr.unwrap_or_else(|| service.default_addr());
                 self.listen_at(addr, &format!("{service} service")).await
@@ -152,7 +143,7 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 pub struct Listener(pub(crate) ListenerKind);
 
 pub(crate) enum ListenerKind {
-    InProcess(mpsc::Receiver<DuplexStream>),
+    InProcess(in_process::Slot),
     Tcp {
         listener: TcpListener,
         tls: Option<ServerTlsConfig>,
@@ -160,12 +151,12 @@ pub(crate) enum ListenerKind {
 }
 
 impl Listener {
-    /// The next connection of an in-process listener, raw (`None` once the plane is gone, or
-    /// for a TCP listener): for stand-ins that speak HTTP/2 themselves, such as a test's
-    /// misbehaving service.
+    /// The next connection of an in-process listener, raw (`None` for a TCP listener): for
+    /// stand-ins that speak HTTP/2 themselves, such as a test's misbehaving service. Callers
+    /// reach such a listener over in-memory pipes instead of calling in place.
     pub async fn accept_in_process(&mut self) -> Option<DuplexStream> {
         match &mut self.0 {
-            ListenerKind::InProcess(queue) => queue.recv().await,
+            ListenerKind::InProcess(slot) => slot.accept().await,
             ListenerKind::Tcp { .. } => None,
         }
     }

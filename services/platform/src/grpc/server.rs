@@ -2,16 +2,52 @@
 use super::{
     CALL_TIMEOUT,
     access::{AccessLayer, AccessTable},
+    in_process::DirectService,
     plane::{Listener, ListenerKind},
 };
-use tokio_stream::{StreamExt as _, wrappers::ReceiverStream, wrappers::TcpListenerStream};
+use std::convert::Infallible;
+use tokio_stream::{StreamExt as _, wrappers::TcpListenerStream};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Server, server::Router};
+use tonic::{
+    body::Body,
+    server::NamedService,
+    service::{Routes, RoutesBuilder},
+    transport::Server,
+};
 use tonic_health::server::HealthReporter;
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid gRPC server TLS configuration: {0}")]
 pub struct ServerTlsError(#[from] tonic::transport::Error);
+
+/// A service's gRPC routes and how to serve them: over TCP (tonic's server, with TLS when the
+/// listener has it), or called in place in one process. Both wrap the routes in the same
+/// layers: the call's span (continuing the caller's trace), metrics, the allow-list.
+pub struct GrpcRouter {
+    routes: RoutesBuilder,
+    /// TLS already applied, for the TCP case.
+    server: Server,
+    access: AccessLayer,
+}
+
+impl GrpcRouter {
+    /// Adds a service to the routes.
+    #[must_use]
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: tower::Service<http::Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.routes.add_service(service);
+        self
+    }
+}
 
 /// A server builder for `listener`, already serving health (reported SERVING for
 /// `service_name`) and reflection, that continues the caller's trace, counts every call in
@@ -34,33 +70,26 @@ pub async fn server_with_health(
     if let Some(tls) = listener.tls() {
         server = server.tls_config(tls.clone())?;
     }
-    let router = server
-        .timeout(CALL_TIMEOUT)
-        .trace_fn(|request| {
-            let span = tracing::info_span!(
-                "grpc.server",
-                otel.name = %request.uri().path(),
-                rpc.system = "grpc",
-                trace_id = tracing::field::Empty,
-            );
-            crate::telemetry::continue_trace(&span, request.headers());
-            span
-        })
-        // Outermost first: refused calls are counted too.
-        .layer(CallMetricsLayer)
-        .layer(listener.access(access))
-        .add_service(health)
-        .add_service(reflection);
-    Ok((router, reporter))
+    let router = GrpcRouter {
+        routes: RoutesBuilder::default(),
+        server,
+        access: listener.access(access),
+    };
+    Ok((router.add_service(health).add_service(reflection), reporter))
 }
 
-/// The router type every service builds on.
-pub type GrpcRouter = Router<
-    tower::layer::util::Stack<
-        AccessLayer,
-        tower::layer::util::Stack<CallMetricsLayer, tower::layer::util::Identity>,
-    >,
->;
+/// The span of one served call, a child of the caller's span when the call carries its trace
+/// context.
+fn call_span<B>(request: &http::Request<B>) -> tracing::Span {
+    let span = tracing::info_span!(
+        "grpc.server",
+        otel.name = %request.uri().path(),
+        rpc.system = "grpc",
+        trace_id = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, request.headers());
+    span
+}
 
 /// Serves `router` on `listener` until `shutdown` is cancelled, draining in-flight calls.
 pub async fn serve(
@@ -68,6 +97,12 @@ pub async fn serve(
     listener: Listener,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
+    let GrpcRouter {
+        routes,
+        server,
+        access,
+    } = router;
+    let routes = routes.routes().prepare();
     match listener.0 {
         ListenerKind::Tcp { listener, .. } => {
             // Tonic sets TCP_NODELAY only on sockets it accepts itself; without it, replies
@@ -77,17 +112,34 @@ pub async fn serve(
                 stream.set_nodelay(true)?;
                 Ok::<_, std::io::Error>(stream)
             });
-            router
+            server
+                .timeout(CALL_TIMEOUT)
+                .trace_fn(call_span)
+                // Outermost first: refused calls are counted too.
+                .layer(CallMetricsLayer)
+                .layer(access)
+                .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
                 .await
         }
-        ListenerKind::InProcess(queue) => {
-            let incoming = ReceiverStream::new(queue).map(Ok::<_, std::io::Error>);
-            router
-                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-                .await
+        ListenerKind::InProcess(slot) => {
+            // In process every caller is the platform itself (the allow-list is not enforced)
+            // and the caller bounds the call's time.
+            slot.serve(direct(routes), shutdown.cancelled_owned()).await;
+            Ok(())
         }
     }
+}
+
+/// The in-process stack: the same span and metrics around the routes as tonic's server puts.
+fn direct(routes: Routes) -> DirectService {
+    let stack = CallMetrics(routes);
+    DirectService::new(tower::service_fn(move |request: http::Request<Body>| {
+        use tower::ServiceExt as _;
+        use tracing::Instrument as _;
+        let span = call_span(&request);
+        stack.clone().oneshot(request).instrument(span)
+    }))
 }
 
 /// Wraps a service in [`CallMetrics`].

@@ -33,6 +33,8 @@ pub struct UserRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login_at: Option<i64>,
+    /// Kept by auth, which owns the factors (see `SetMfaEnabled`).
+    pub mfa_enabled: bool,
 }
 
 /// A validated user to insert; `email` and `username` are already normalised.
@@ -163,6 +165,7 @@ pub trait UserRepo: Send + Sync {
     ) -> Result<UserRecord, UserError>;
     async fn mark_verified(&self, id: i64) -> Result<UserRecord, UserError>;
     async fn record_login(&self, id: i64) -> Result<UserRecord, UserError>;
+    async fn set_mfa_enabled(&self, id: i64, enabled: bool) -> Result<UserRecord, UserError>;
     /// Applies every change in one statement, so concurrent updates of different fields
     /// never undo each other. [`UserError::LastAdmin`] when it would leave no active,
     /// verified admin.

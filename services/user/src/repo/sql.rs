@@ -15,7 +15,7 @@ use sqlx::AssertSqlSafe;
 macro_rules! columns {
     () => {
         "id, email, username, password_hash, first_name, last_name, role, is_verified, \
-         is_active, avatar_url, avatar_key, created_at, updated_at, last_login_at"
+         is_active, avatar_url, avatar_key, created_at, updated_at, last_login_at, mfa_enabled"
     };
 }
 
@@ -165,6 +165,19 @@ impl UserRepo for SqlUserRepo {
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.record_login"))]
     async fn record_login(&self, id: i64) -> Result<UserRecord, UserError> {
         self.stamp(RECORD_LOGIN, id).await
+    }
+
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.set_mfa_enabled"))]
+    async fn set_mfa_enabled(&self, id: i64, enabled: bool) -> Result<UserRecord, UserError> {
+        let now = now_micros();
+        found(on_pool!(self.db, |pool| {
+            sqlx::query_as(SET_MFA_ENABLED)
+                .bind(id)
+                .bind(now)
+                .bind(enabled)
+                .fetch_optional(pool)
+                .await
+        }))
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.update"))]

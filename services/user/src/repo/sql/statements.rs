@@ -33,6 +33,10 @@ pub(super) const MARK_VERIFIED: &str = concat!(
     "UPDATE users SET is_verified = TRUE, updated_at = $2 WHERE id = $1 RETURNING ",
     columns!()
 );
+pub(super) const SET_MFA_ENABLED: &str = concat!(
+    "UPDATE users SET mfa_enabled = $3, updated_at = $2 WHERE id = $1 RETURNING ",
+    columns!()
+);
 pub(super) const RECORD_LOGIN: &str = concat!(
     "UPDATE users SET last_login_at = $2, updated_at = $2 WHERE id = $1 RETURNING ",
     columns!()
