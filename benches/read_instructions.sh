@@ -59,7 +59,8 @@ kill "$astro" "$probe_pid" 2>/dev/null || true
 wait 2>/dev/null || true
 
 # The first dump holds exactly the counted reads.
-total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'; }
+# (awk reads to the end: leaving early would kill callgrind_annotate, and pipefail the script.)
+total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ && !n++ { gsub(",", "", $1); print $1 }'; }
 ours=$(total "$out/astro.out.1") floor=$(total "$out/probe.out.1")
 python3 - "$ours" "$floor" "$requests" <<'PY'
 import sys

@@ -23,6 +23,12 @@
 //!   matching on the [`Db`] variant before dispatching.
 //! - Rows are read into `#[derive(sqlx::FromRow)]` structs (private row types where the domain
 //!   type differs), not by `try_get` column by column.
+//!
+//! The one exception is the hottest point read, which goes through [`KeptConnections`].
+mod kept;
+
+pub use kept::KeptConnections;
+
 use sqlx::{
     ConnectOptions, SqlSafeStr,
     migrate::{Migration, MigrationType, Migrator},

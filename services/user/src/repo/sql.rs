@@ -7,7 +7,7 @@ use super::{
 };
 use astro_domain::{Email, Username};
 use astro_platform::time::now_micros;
-use astro_store::{Db, on_pool};
+use astro_store::{Db, KeptConnections, on_pool};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
@@ -33,11 +33,15 @@ use statements::*;
 #[derive(Clone, Debug)]
 pub struct SqlUserRepo {
     db: Db,
+    /// For `get`: every authenticated request reads its caller's row.
+    kept: KeptConnections,
 }
 
 impl SqlUserRepo {
+    /// Must be called within a Tokio runtime (see [`KeptConnections`]).
     pub fn new(db: Db) -> Self {
-        SqlUserRepo { db }
+        let kept = KeptConnections::new(&db);
+        SqlUserRepo { db, kept }
     }
 
     /// Runs a one-row `UPDATE … WHERE id = $1` that stamps `$2` (now) and returns the row.
@@ -123,9 +127,7 @@ impl UserRepo for SqlUserRepo {
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.get"))]
     async fn get(&self, id: i64) -> Result<UserRecord, UserError> {
-        found(on_pool!(self.db, |pool| {
-            sqlx::query_as(SELECT_BY_ID).bind(id).fetch_optional(pool).await
-        }))
+        found(self.kept.fetch_by_id(SELECT_BY_ID, id).await)
     }
 
     #[tracing::instrument(name = "db.query", skip_all, fields(db.operation = "user.get_by_email"))]
