@@ -14,6 +14,40 @@ use astro_proto::user::v1::{
 use serde_json::json;
 use tonic::Code;
 
+/// Development certificates for the one-process binary (`astro-auth`) and a consumer
+/// (`billing`), in a temporary directory, and the settings that serve the consumer API with
+/// them on a free port.
+pub struct ConsumerApiCerts {
+    pub dir: tempfile::TempDir,
+    cert: String,
+    key: String,
+    ca: String,
+}
+
+impl ConsumerApiCerts {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let names = ["astro-auth", "billing"].map(String::from);
+        astro_auth::certs::write(dir.path(), &names).expect("development certificates");
+        let file = |name: &str| dir.path().join(name).display().to_string();
+        let (cert, key, ca) = (file("astro-auth.pem"), file("astro-auth-key.pem"), file("ca.pem"));
+        ConsumerApiCerts { dir, cert, key, ca }
+    }
+
+    pub fn file(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn settings(&self) -> [(&str, &str); 4] {
+        [
+            ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
+            ("GRPC_TLS_CERT", &self.cert),
+            ("GRPC_TLS_KEY", &self.key),
+            ("GRPC_TLS_CA", &self.ca),
+        ]
+    }
+}
+
 async fn validate(app: &TestApp, token: &str) -> TokenValidation {
     TokenServiceClient::new(app.stack().channel(Service::Auth))
         .validate_token(ValidateTokenRequest {
@@ -113,18 +147,9 @@ both_backends!(the_directory_reads_public_fields_only, |app| async move {
 /// an internal RPC is not served, a caller without a certificate gets nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_one_process_binary_serves_the_consumer_api_on_its_own_address() {
-    let certs = tempfile::tempdir().expect("a temporary directory");
-    let names = ["astro-auth", "billing"].map(String::from);
-    astro_auth::certs::write(certs.path(), &names).expect("development certificates");
-    let file = |name: &str| certs.path().join(name).display().to_string();
-    let (cert, key, ca) = (file("astro-auth.pem"), file("astro-auth-key.pem"), file("ca.pem"));
-    let env = [
-        ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
-        ("GRPC_TLS_CERT", cert.as_str()),
-        ("GRPC_TLS_KEY", key.as_str()),
-        ("GRPC_TLS_CA", ca.as_str()),
-    ];
-    let app = TestApp::spawn(Backend::Sqlite, &env)
+    let certs = ConsumerApiCerts::new();
+    let ca = certs.file("ca.pem");
+    let app = TestApp::spawn(Backend::Sqlite, &certs.settings())
         .await
         .expect("SQLite always runs");
     let addr = app.stack().internal_api_addr().expect("the consumer API listens");
@@ -136,7 +161,7 @@ async fn the_one_process_binary_serves_the_consumer_api_on_its_own_address() {
             .ca_certificate(ca)
             .domain_name("astro-auth");
         if let Some(name) = identity {
-            let read = |f: String| std::fs::read(certs.path().join(f)).unwrap();
+            let read = |f: String| std::fs::read(certs.file(&f)).unwrap();
             tls = tls.identity(tonic::transport::Identity::from_pem(
                 read(format!("{name}.pem")),
                 read(format!("{name}-key.pem")),

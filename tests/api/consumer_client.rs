@@ -4,6 +4,7 @@
 //! authenticated by a real login's token, checked locally against the JWKS, and with
 //! `ValidateToken` when revocation must be exact.
 use crate::checks::*;
+use crate::consumer_api::ConsumerApiCerts;
 use crate::helpers::*;
 use crate::jwks_support::{DATA_KEY, EDDSA, REFRESH_EACH_SECOND};
 use astro_auth_client::{AstroAuth, Certificates, JwksVerifier, ServiceAddr};
@@ -11,20 +12,9 @@ use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_internal_service_accepts_our_tokens_locally_or_exactly() {
-    let certs = tempfile::tempdir().expect("a temporary directory");
-    let names = ["astro-auth", "billing"].map(String::from);
-    astro_auth::certs::write(certs.path(), &names).expect("development certificates");
-    let file = |name: &str| certs.path().join(name).display().to_string();
-    let (cert, key, ca) = (file("astro-auth.pem"), file("astro-auth-key.pem"), file("ca.pem"));
-    let env = [
-        EDDSA,
-        DATA_KEY,
-        REFRESH_EACH_SECOND,
-        ("INTERNAL_GRPC_ADDR", "127.0.0.1:0"),
-        ("GRPC_TLS_CERT", cert.as_str()),
-        ("GRPC_TLS_KEY", key.as_str()),
-        ("GRPC_TLS_CA", ca.as_str()),
-    ];
+    let certs = ConsumerApiCerts::new();
+    let mut env = vec![EDDSA, DATA_KEY, REFRESH_EACH_SECOND];
+    env.extend(certs.settings());
     let app = TestApp::spawn(Backend::Sqlite, &env)
         .await
         .expect("SQLite always runs");
@@ -35,7 +25,7 @@ async fn an_internal_service_accepts_our_tokens_locally_or_exactly() {
         ),
         server_name: "astro-auth".into(),
     };
-    let certificates = Certificates::from_dir(certs.path(), "billing").expect("billing's certificate");
+    let certificates = Certificates::from_dir(certs.dir.path(), "billing").expect("billing's certificate");
     let client = AstroAuth::connect_lazy(&internal, &internal, &certificates).expect("a client");
     let verifier = Arc::new(JwksVerifier::new(
         &app.url("/.well-known/jwks.json"),

@@ -159,20 +159,14 @@ both_backends!(
 async fn set_stored_flag(app: &TestApp, id: i64, enabled: bool) {
     const SQL: &str = "UPDATE users SET mfa_enabled = $2 WHERE id = $1";
     let db = app.db().await;
-    let updated = match &db {
-        astro_store::Db::Postgres(pool) => sqlx::query(SQL)
+    let updated = astro_store::on_pool!(db, |pool| {
+        sqlx::query(SQL)
             .bind(id)
             .bind(enabled)
             .execute(pool)
             .await
-            .map(|done| done.rows_affected()),
-        astro_store::Db::Sqlite(pool) => sqlx::query(SQL)
-            .bind(id)
-            .bind(enabled)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()),
-    };
+            .map(|done| done.rows_affected())
+    });
     assert_eq!(updated.expect("updating users"), 1);
     db.close().await;
 }

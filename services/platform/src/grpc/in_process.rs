@@ -16,7 +16,6 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
-    task::{Context, Poll},
 };
 use tokio::{
     io::DuplexStream,
@@ -83,10 +82,9 @@ impl DirectService {
 }
 
 /// How callers get into a service right now.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 enum Entrance {
     /// Nothing listens: calls are refused at once.
-    #[default]
     Closed,
     /// Listening, not serving yet: calls wait for it.
     Pending(u64),
@@ -217,10 +215,7 @@ struct ChannelInner {
 }
 
 impl InProcessChannel {
-    pub(crate) fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), super::client::BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-
+    /// Always ready: waiting for the service, if it must, is part of the call.
     pub(crate) fn call(
         &self,
         request: http::Request<Body>,
